@@ -1,0 +1,270 @@
+"""A check, the context it runs in, and how it reaches a verdict.
+
+A check's body receives a :class:`Context` and one set of inputs. It calls
+student code only through ``ctx.call`` (the executor seam), compares with
+``ctx.expect`` and raises to fail. Generated inputs come from hypothesis with a
+seed fixed per check, so the same submission always meets the same inputs, and
+a failure is shrunk to the smallest input that still fails.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Flaky
+
+from .compare import DEFAULT, Tolerance, compare_returns, matches
+from .executor import CallResult
+from .results import Outcome, Verdict
+from .values import describe, digest
+
+
+class Abort(BaseException):
+    """Ends a check at once, without shrinking: not implemented, forbidden, timeout, missing.
+
+    A BaseException so that hypothesis passes it straight through.
+    """
+
+    def __init__(self, outcome: Outcome, message: str):
+        super().__init__(message)
+        self.outcome, self.message = outcome, message
+
+
+class Mismatch(AssertionError):
+    """The student's output is wrong (shrinkable)."""
+
+    def __init__(self, message: str, diagnosis: "Mistake | None" = None):
+        super().__init__(message)
+        self.message, self.diagnosis, self.inputs = message, diagnosis, None
+
+
+class StudentError(Exception):
+    """Student code raised (shrinkable, so the smallest input that raises is reported)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message, self.inputs = message, None
+
+
+_ABORTS = {"not_implemented": Outcome.NOT_IMPLEMENTED, "forbidden": Outcome.FORBIDDEN,
+           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR}
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common mistake a check can name.
+
+    Recognized either by ``variant``, a buggy computation on the same inputs whose
+    output the student's matches (and the oracle's does not), or by ``when``, a
+    predicate on the :class:`Observation` of a failing call.
+    """
+
+    name: str
+    message: str
+    variant: Callable | None = None
+    when: Callable | None = None
+    stage: str = "forward"  # for layers: which of the pair it concerns ("forward" or "backward")
+
+
+@dataclass
+class Observation:
+    """What a predicate mistake can look at."""
+
+    inputs: dict
+    got: object
+    expected: tuple
+    call: CallResult
+
+
+@dataclass
+class Check:
+    topic: str
+    function: str
+    name: str
+    body: Callable  # body(ctx, inputs)
+    strategy: object = None  # hypothesis strategy for the inputs dict; None: only the explicit cases
+    cases: tuple = ()
+    points: float = 1.0
+    visibility: str = "public"
+    difficulty: str = ""
+    max_examples: int = 20
+    timeout: float = 10.0  # per call, seconds
+    mistakes: tuple = ()
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.topic}::{self.function}::{self.name}"
+
+    def hidden_twin(self) -> "Check":
+        """The same check on other inputs (its own seed, twice the examples), run only with --hidden."""
+        return replace(self, name=f"{self.name}_hidden", visibility="hidden", cases=(),
+                       max_examples=self.max_examples * 2)
+
+
+class Context:
+    """What a check body may use: the executor, the oracle and comparison helpers."""
+
+    def __init__(self, executor, oracle, check: Check):
+        self.executor, self.oracle, self.check = executor, oracle, check
+        self.inputs: dict | None = None
+
+    # -- calling student code -------------------------------------------------
+    def call(self, function: str, *args, collect: int | None = None, timeout: float | None = None, **named) -> CallResult:
+        """Call ``function(*args, *named.values())``; arguments are passed by position.
+
+        Keyword names only label arguments in messages (for in-place mutation).
+        Ends the check for anything but a normal return.
+        """
+        values = args + tuple(named.values())
+        names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
+        result = self.executor.call(self.check.topic, function, values,
+                                    timeout=timeout or self.check.timeout, collect=collect)
+        if result.status in _ABORTS:
+            raise Abort(_ABORTS[result.status], result.message)
+        if result.status == "error":
+            raise StudentError(result.message)
+        if result.mutated:
+            changed = ", ".join(f"`{names[i]}`" for i in result.mutated)
+            raise Mismatch(f"{function}() modified its input {changed} in place; "
+                           "work on a copy (functions must not change their arguments)")
+        return result
+
+    # -- oracle -----------------------------------------------------------------
+    def torch(self, fn, inputs: dict, wrt: tuple = (), upstream=None):
+        """The torch oracle's (outputs, gradients) on these inputs."""
+        return self.oracle.evaluate(fn, inputs, wrt, upstream)
+
+    def upstream(self, *like) -> tuple:
+        """Random upstream gradients shaped like the given outputs, seeded by the inputs (never all ones)."""
+        rng = np.random.default_rng(int.from_bytes(digest(self.inputs)[:8], "little"))
+        return tuple(rng.standard_normal(np.shape(x)) for x in like)
+
+    # -- verdicts ---------------------------------------------------------------
+    def expect(self, got: CallResult | object, expected: tuple, names: tuple, *, function: str | None = None,
+               tol: Tolerance = DEFAULT, mistakes=(), variant_args: tuple = ()) -> None:
+        """Fail unless ``got`` matches ``expected`` (a tuple of outputs named ``names``).
+
+        On a mismatch each mistake is tried: a variant is evaluated on the same
+        inputs (``variant_args`` first, then the inputs by name) and compared with
+        the student's output; a predicate looks at the observation.
+        """
+        call = got if isinstance(got, CallResult) else None
+        value = call.value if call else got
+        function = function or self.check.function
+        problems = compare_returns(value, expected, names, function, tol)
+        if not problems:
+            return
+        diagnosis = self.diagnose(value, expected, names, function, tol, mistakes, variant_args, call)
+        message = "; ".join(problems)
+        if diagnosis:
+            message += f"\nLikely mistake ({diagnosis.name}): {diagnosis.message}"
+        raise Mismatch(message, diagnosis)
+
+    def diagnose(self, value, expected, names, function, tol, mistakes, variant_args=(), call=None):
+        loose = Tolerance(max(tol.rtol, 1e-6), max(tol.atol, 1e-8))
+        for mistake in mistakes:
+            if mistake.variant is not None:
+                try:
+                    buggy = mistake.variant(*variant_args, **_copies(self.inputs))
+                except Exception:  # a variant that cannot apply to these inputs names nothing
+                    continue
+                buggy = _fill(buggy, expected, names)
+                if matches(value, buggy, names, function, loose) and not matches(buggy, expected, names, function, loose):
+                    return mistake
+            elif mistake.when is not None:
+                try:
+                    if mistake.when(Observation(self.inputs, value, expected, call)):
+                        return mistake
+                except Exception:
+                    continue
+        return None
+
+    def fail(self, message: str, diagnosis: Mistake | None = None):
+        if diagnosis:
+            message += f"\nLikely mistake ({diagnosis.name}): {diagnosis.message}"
+        raise Mismatch(message, diagnosis)
+
+
+def _copies(inputs: dict) -> dict:
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in (inputs or {}).items()}
+
+
+def _fill(buggy, expected: tuple, names: tuple) -> tuple:
+    """A variant may give every output (a tuple, or one value) or only the wrong ones (a dict by name)."""
+    if isinstance(buggy, dict) and set(buggy) <= set(names) and len(names) > 1:
+        return tuple(buggy.get(n, e) for n, e in zip(names, expected))
+    if len(expected) == 1:
+        return (buggy,)
+    return tuple(buggy)
+
+
+#: How many more inputs are tried after the first failure, to find a smaller one.
+SHRINK_BUDGET = 60
+
+
+def check_seed(base: int, check_id: str) -> int:
+    return zlib.crc32(f"{base}:{check_id}".encode())
+
+
+def run_check(check: Check, executor, oracle, seed: int = 0) -> Verdict:
+    """Run one check to a verdict; nothing a submission does escapes as an exception."""
+    ctx = Context(executor, oracle, check)
+
+    failures: dict[bytes, Exception] = {}
+    calls_after_failure = [0]
+
+    def body(inputs):
+        # Shrinking is capped: past the budget, only inputs already seen failing fail again,
+        # so hypothesis settles on the smallest failure found so far.
+        key = digest(inputs)
+        if key in failures:
+            raise failures[key]
+        if failures:
+            calls_after_failure[0] += 1
+            if calls_after_failure[0] > SHRINK_BUDGET:
+                return
+        ctx.inputs = inputs
+        try:
+            check.body(ctx, inputs)
+        except (Mismatch, StudentError) as exc:
+            exc.inputs = inputs
+            failures[key] = exc
+            raise
+
+    outcome, message, diagnosis = Outcome.PASSED, "", None
+    try:
+        if check.strategy is None:
+            for case in check.cases or ({},):
+                body(case)
+        else:
+            test = given(check.strategy)(body)
+            for case in check.cases:
+                test = example(case)(test)
+            test = settings(max_examples=check.max_examples, database=None, deadline=None,
+                            derandomize=False, report_multiple_bugs=False, print_blob=False,
+                            verbosity=Verbosity.quiet, suppress_health_check=list(HealthCheck),
+                            phases=(Phase.explicit, Phase.generate, Phase.shrink))(test)
+            hypothesis_seed(check_seed(seed, check.id))(test)()
+    except Abort as exc:
+        outcome, message = exc.outcome, exc.message
+    except Mismatch as exc:
+        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs), exc.diagnosis
+    except StudentError as exc:
+        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs)
+    except Flaky as exc:
+        outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"
+    score = check.points if outcome is Outcome.PASSED else 0.0
+    return Verdict(check.topic, check.function, check.name, outcome, score, check.points, message,
+                   diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
+
+
+def _failing_input(inputs) -> str:
+    if not inputs:
+        return ""
+    shown = "\n".join(f"    {name} = {describe(value)}" for name, value in inputs.items())
+    return f"\n  smallest failing input:\n{shown}"

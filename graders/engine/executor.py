@@ -1,0 +1,292 @@
+"""The executor seam: the only code that touches an implementation.
+
+Checks ask an executor to ``call(topic, function, args)`` and get back a
+:class:`CallResult` holding plain, encoded data. What the source says (missing
+module, syntax error, stub, forbidden import) is decided here from the AST, in
+the trusted process, before anything runs; how the function is then run is the
+subclass's business: :class:`InProcessExecutor` calls it directly (a student's
+own ``pytest exercises``), a sandboxed executor runs it in a child process.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import itertools
+import pathlib
+import signal
+import threading
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .loading import ALLOWED_IMPORTS, ImplementationPackage, SourceInfo, read_source
+from .values import Env, Ref, Rng, encode, resolve
+
+#: How much of a call's printed output is kept.
+MAX_CAPTURED_OUTPUT = 4096
+
+
+@dataclass
+class CallResult:
+    """What one call returned, as plain data.
+
+    status is "ok", "not_implemented", "error", "timeout", "forbidden" or "missing".
+    """
+
+    status: str
+    value: object = None
+    message: str = ""
+    call_id: int | None = None
+    seconds: float = 0.0
+    mutated: list = field(default_factory=list)  # positions of array arguments changed in place
+    warnings: list = field(default_factory=list)  # numpy floating-point and other warnings, as text
+    output: str = ""  # what the call printed (truncated)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Executor:
+    """Base class: source-level gating shared by every way of running code."""
+
+    def __init__(self, folder):
+        self.folder = pathlib.Path(folder).resolve()
+        self._sources: dict[str, SourceInfo] = {}
+
+    def source(self, topic: str) -> SourceInfo:
+        if topic not in self._sources:
+            self._sources[topic] = read_source(self.folder, topic)
+        return self._sources[topic]
+
+    def call(self, topic: str, function: str, args: tuple = (), *, timeout: float = 10.0,
+             collect: int | None = None) -> CallResult:
+        """Call ``topic.function(*args)``.
+
+        ``collect``: the function returns an iterator; consume at most this many
+        items (one more is taken to notice an endless one) and return them as a list.
+        """
+        info = self.source(topic)
+        if info.error:
+            return CallResult("error", message=info.error)
+        if info.forbidden:
+            return CallResult("forbidden", message=(
+                f"{info.path.name} imports {', '.join(info.forbidden)}: only numpy and the "
+                "standard library may be imported in an exercise"))
+        if function not in info.functions:
+            return CallResult("missing", message=f"{info.path.name} has no function {function}()")
+        if function in info.stubs:
+            return CallResult("not_implemented", message=f"{function}() is not implemented yet")
+        return self._invoke(topic, function, tuple(args), timeout, collect)
+
+    def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class CallTimeout(BaseException):
+    """Raised inside a call that ran past its deadline (a BaseException so `except Exception` won't eat it)."""
+
+
+class _BoundedWriter(io.TextIOBase):
+    def __init__(self, limit):
+        self.parts, self.size, self.limit = [], 0, limit
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if self.size < self.limit:
+            self.parts.append(text[: self.limit - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def text(self):
+        out = "".join(self.parts)
+        return out + (f"\n... ({self.size - self.limit} more characters)" if self.size > self.limit else "")
+
+
+def make_live(arg, lookup):
+    """Turn argument markers into live objects (and copy arrays, so the caller's stay pristine)."""
+    if isinstance(arg, Ref):
+        return resolve(lookup(arg.call_id), arg.path)
+    if isinstance(arg, Rng):
+        return np.random.default_rng(arg.seed)
+    if isinstance(arg, Env):
+        import gymnasium
+
+        return gymnasium.make(arg.env_id, **arg.kwargs)
+    if isinstance(arg, np.ndarray):
+        return arg.copy()
+    if isinstance(arg, dict):
+        return {k: make_live(v, lookup) for k, v in arg.items()}
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(make_live(v, lookup) for v in arg)
+    return arg
+
+
+def snapshot(value):
+    """Copies of the arrays inside an argument (other leaves become None)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [snapshot(v) for v in value]
+    return None
+
+
+def mutated_positions(before: tuple, after: tuple) -> list[int]:
+    """Positions of arguments whose arrays (at any depth) changed during the call."""
+
+    def same(a, b):
+        if isinstance(a, np.ndarray):
+            return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        if isinstance(a, dict):
+            return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, (list, tuple)) and not isinstance(a, str):
+            return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(same, a, b))
+        return a is None
+
+    return [i for i, (a, b) in enumerate(zip(before, after)) if not same(a, b)]
+
+
+def where_raised(exc: BaseException, folder: pathlib.Path) -> str:
+    """'file.py line N, in fn' for the innermost frame inside the implementation folder."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if pathlib.Path(f.filename).resolve().is_relative_to(folder)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" (at {pathlib.Path(frame.filename).name} line {frame.lineno}, in {frame.name})"
+
+
+def describe_exception(exc: BaseException, folder: pathlib.Path) -> str:
+    text = str(exc)
+    if len(text) > 500:
+        text = text[:500] + "..."
+    return f"{type(exc).__name__}{': ' + text if text else ''}{where_raised(exc, folder)}"
+
+
+class InProcessExecutor(Executor):
+    """Runs the implementation in this process: for a student grading their own work.
+
+    Guards that work in-process: deadlines (SIGALRM, main thread only), captured
+    output, recorded warnings and an import guard on the student's own modules.
+    Untrusted code belongs in a sandboxed executor instead.
+    """
+
+    def __init__(self, folder):
+        super().__init__(folder)
+        self.package = ImplementationPackage(self.folder)
+        self._modules: dict[str, object] = {}
+        self._results: dict[int, object] = {}
+        self._ids = itertools.count(1)
+
+    def close(self) -> None:
+        self.package.unload()
+        self._results.clear()
+
+    def _module(self, topic):
+        if topic not in self._modules:
+            try:
+                with self._guarded(timeout=30.0):
+                    self._modules[topic] = self.package.import_topic(topic)
+            except CallTimeout:
+                self._modules[topic] = CallResult("timeout", message=f"importing {topic}.py did not finish within 30 s")
+            except ForbiddenImport as exc:
+                self._modules[topic] = CallResult("forbidden", message=str(exc))
+            except BaseException as exc:  # noqa: BLE001 - any failure of student code is a result
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                self._modules[topic] = CallResult(
+                    "error", message=f"importing {topic}.py failed: {describe_exception(exc, self.folder)}")
+        return self._modules[topic]
+
+    @contextlib.contextmanager
+    def _guarded(self, timeout):
+        """Deadline, import guard, captured output and recorded warnings around student code."""
+        package = self.package
+        real_import = builtins.__import__
+
+        def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+            importer = (globals or {}).get("__name__")
+            if level == 0 and package.owns(importer) and name.partition(".")[0] not in ALLOWED_IMPORTS:
+                raise ForbiddenImport(f"imports {name}: only numpy and the standard library may be imported in an exercise")
+            return real_import(name, globals, locals, fromlist, level)
+
+        use_alarm = threading.current_thread() is threading.main_thread() and timeout
+        if use_alarm:
+            def on_alarm(signum, frame):
+                raise CallTimeout()
+
+            previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        output = _BoundedWriter(MAX_CAPTURED_OUTPUT)
+        builtins.__import__ = guarded_import
+        try:
+            with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"), \
+                    contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+                warnings.simplefilter("always")
+                self.last_output, self.last_warnings = output, caught
+                yield
+        finally:
+            builtins.__import__ = real_import
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous_handler)
+
+    def _invoke(self, topic, function, args, timeout, collect):
+        module = self._module(topic)
+        if isinstance(module, CallResult):
+            return module
+        fn = getattr(module, function, None)
+        if not callable(fn):
+            return CallResult("missing", message=f"{topic}.py has no function {function}()")
+        call_id = next(self._ids)
+        live = tuple(make_live(a, self._results.__getitem__) for a in args)
+        # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
+        pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
+        status, message, value = "ok", "", None
+        start = time.perf_counter()
+        try:
+            with self._guarded(timeout):
+                value = fn(*live)
+                if collect is not None:
+                    value = list(itertools.islice(value, collect + 1))
+        except CallTimeout:
+            status, message = "timeout", f"{function}() did not finish within {timeout:g} s (an endless loop?)"
+        except NotImplementedError as exc:
+            status, message = "not_implemented", f"{function}() is not implemented yet: {describe_exception(exc, self.folder)}"
+        except ForbiddenImport as exc:
+            status, message = "forbidden", f"{function}() {exc}"
+        except KeyboardInterrupt:
+            raise
+        except MemoryError:
+            status, message = "error", f"{function}() ran out of memory"
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code are results too
+            status, message = "error", f"{function}() raised {describe_exception(exc, self.folder)}"
+        seconds = time.perf_counter() - start
+        result = CallResult(status, message=message, call_id=call_id, seconds=seconds,
+                            output=self.last_output.text(),
+                            warnings=sorted({f"{w.category.__name__}: {w.message}" for w in self.last_warnings}))
+        if status == "ok":
+            self._results[call_id] = value
+            result.value = encode(value)
+            result.mutated = mutated_positions(pristine, live)
+        return result
+
+
+class ForbiddenImport(ImportError):
+    pass

@@ -1,0 +1,119 @@
+"""The trusted oracle: PyTorch in float64, on the chosen device, TF32 off.
+
+Only the grading side imports torch. Arrays go in as tensors on the oracle's
+device (float64 stays float64, integer labels int64); results come back as
+numpy float64 arrays or Python floats. Gradients are taken with autograd
+against an upstream gradient the check supplies.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=None)
+def torch_module():
+    import torch
+
+    return torch
+
+
+def resolve_device(requested: str = "auto") -> str:
+    torch = torch_module()
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for, but torch sees no CUDA device")
+    if requested not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {requested!r}: use auto, cpu or cuda")
+    return requested
+
+
+def configure(device: str) -> dict:
+    """Make the oracle exact: TF32 off for matmul, cuDNN conv and cuDNN RNN; deterministic CPU threads."""
+    torch = torch_module()
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+    info = {"torch": torch.__version__, "device": device, "tf32": False}
+    if device == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+class Oracle:
+    """Evaluates torch reference functions on numpy inputs."""
+
+    def __init__(self, device: str = "auto"):
+        self.device = resolve_device(device)
+        self.info = configure(self.device)
+        self.torch = torch_module()
+
+    def tensor(self, value, requires_grad=False):
+        torch = self.torch
+        if isinstance(value, np.ndarray):
+            dtype = torch.float64 if value.dtype.kind == "f" else (torch.bool if value.dtype.kind == "b" else torch.int64)
+            return torch.tensor(value, dtype=dtype, device=self.device, requires_grad=requires_grad and dtype == torch.float64)
+        if isinstance(value, dict):
+            return {k: self.tensor(v, requires_grad) for k, v in value.items()}
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+            return type(value)(self.tensor(v, requires_grad) for v in value)
+        return value
+
+    def numpy(self, value):
+        """Tensors (at any depth) back to float64 numpy arrays; 0-d results to Python floats."""
+        torch = self.torch
+        if isinstance(value, torch.Tensor):
+            array = value.detach().to("cpu").numpy()
+            if array.dtype.kind == "f":
+                array = array.astype(np.float64)
+            return float(array) if array.ndim == 0 and array.dtype.kind == "f" else array
+        if isinstance(value, dict):
+            return {k: self.numpy(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.numpy(v) for v in value)
+        return value
+
+    def evaluate(self, fn, inputs: dict, wrt: tuple = (), upstream=None):
+        """Run ``fn(**inputs)`` in torch.
+
+        Returns (outputs, gradients): outputs a tuple in numpy; when ``wrt`` names
+        inputs, gradients is a tuple (one entry per name, a dict for dict inputs)
+        of d(sum of outputs[k] * upstream[k]) / d input, with upstream defaulting to
+        ones for a scalar first output.
+        """
+        torch = self.torch
+        tensors = {name: self.tensor(value, requires_grad=name in wrt) for name, value in inputs.items()}
+        with torch.enable_grad():
+            result = fn(**tensors)
+            outputs = result if isinstance(result, tuple) else (result,)
+            if not wrt:
+                return self.numpy(outputs), ()
+            leaves = [leaf for name in wrt for leaf in _leaves(tensors[name])]
+            if upstream is None:
+                upstream = (np.ones(()),)
+            differentiated = outputs[: len(upstream)]
+            grads = torch.autograd.grad(
+                differentiated, leaves,
+                grad_outputs=[self.tensor(np.asarray(u, dtype=np.float64)) for u in upstream],
+                allow_unused=True)
+        grads = [torch.zeros_like(leaf) if g is None else g for g, leaf in zip(grads, leaves)]
+        rebuilt, position = [], 0
+        for name in wrt:
+            count = len(_leaves(tensors[name]))
+            rebuilt.append(_rebuild(tensors[name], grads[position: position + count]))
+            position += count
+        return self.numpy(outputs), tuple(self.numpy(rebuilt))
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    return [value]
+
+
+def _rebuild(template, grads):
+    if isinstance(template, dict):
+        return dict(zip(template, grads))
+    return grads[0]

@@ -1,0 +1,72 @@
+"""Verdicts: what a check concluded, as data that every reporter renders."""
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    NOT_IMPLEMENTED = "not_implemented"
+    FORBIDDEN = "forbidden"
+
+    def __str__(self):
+        return self.value
+
+
+@dataclass(frozen=True)
+class Verdict:
+    topic: str
+    function: str
+    check: str
+    outcome: Outcome
+    score: float
+    max_score: float
+    message: str = ""
+    diagnosis: str | None = None  # the name of a recognized mistake
+    visibility: str = "public"  # or "hidden"
+    difficulty: str = ""
+    seconds: float = 0.0
+
+    @property
+    def check_id(self) -> str:
+        return f"{self.topic}::{self.function}::{self.check}"
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED
+
+    def student_message(self) -> str:
+        """What a student may see: hidden checks say nothing about their inputs or the output."""
+        if self.visibility == "hidden" and not self.passed:
+            return f"hidden check: {self.outcome.value}"
+        return self.message
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return data
+
+
+@dataclass
+class Report:
+    """All verdicts for one implementation folder, plus how they were obtained."""
+
+    verdicts: list[Verdict] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)  # torch version, device, seed, kit version, implementation
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(v.score for v in self.verdicts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(v.max_score for v in self.verdicts)
+
+    @property
+    def all_passed(self) -> bool:
+        return all(v.passed for v in self.verdicts)

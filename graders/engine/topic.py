@@ -1,0 +1,145 @@
+"""Declaring a topic's checks.
+
+A topic grader module builds one :class:`Topic` and declares its checks with
+the helpers here; all the shared logic (calling forward then backward, random
+upstream gradients, autograd, output names, diagnoses, hidden twins) lives in
+this module and in checks.py, never in a topic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .checks import Check, Mistake, Mismatch
+from .compare import ANY, DEFAULT, Tolerance
+from .values import Ref
+
+
+@dataclass
+class FunctionInfo:
+    name: str
+    difficulty: str
+    summary: str = ""
+
+
+@dataclass
+class Topic:
+    name: str
+    title: str
+    difficulty: str = "medium"
+    checks: list[Check] = field(default_factory=list)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+
+    # -- registration -------------------------------------------------------------
+    def add(self, check: Check, hidden_twin: bool = True) -> Check:
+        check.difficulty = check.difficulty or self._function(check.function).difficulty
+        self.checks.append(check)
+        if hidden_twin and check.strategy is not None and check.visibility == "public":
+            self.checks.append(check.hidden_twin())
+        return check
+
+    def _function(self, function: str, difficulty: str | None = None) -> FunctionInfo:
+        if function not in self.functions:
+            self.functions[function] = FunctionInfo(function, difficulty or self.difficulty)
+        elif difficulty:
+            self.functions[function].difficulty = difficulty
+        return self.functions[function]
+
+    def describe(self, function: str, summary: str, difficulty: str | None = None) -> None:
+        """Say what a function is about (shown by `dlgrade list`) and how hard it is."""
+        self._function(function, difficulty).summary = summary
+
+    def checks_for(self, visibility: str | None = None) -> list[Check]:
+        return [c for c in self.checks if visibility is None or c.visibility == visibility]
+
+    # -- declarations ---------------------------------------------------------------
+    def check(self, function: str, name: str, *, inputs=None, cases=(), points=1.0, visibility="public",
+              max_examples=20, timeout=10.0, mistakes=(), hidden_twin=True) -> Callable:
+        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences)."""
+
+        def register(body):
+            self._function(function)
+            self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
+                           max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
+                           description=(body.__doc__ or "").strip()), hidden_twin)
+            return body
+
+        return register
+
+    def function(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
+                 gradients=(), gradient_names=None, tol: Tolerance = DEFAULT, points=1.0, mistakes=(),
+                 name="matches_torch", max_examples=20, visibility="public", timeout=10.0, cache=False,
+                 quiet=False) -> Check:
+        """``function(**inputs)`` returns ``returns`` (+ one gradient per name in ``gradients``).
+
+        ``oracle`` is a torch function of the inputs (gradients by autograd with
+        upstream 1, so the first output must be a scalar); ``rule`` a trusted
+        numpy function giving the expected outputs exactly, where torch has none.
+        ``cache``: a layer's forward, whose last output is its opaque cache.
+        ``quiet``: numpy warnings (overflow, invalid value) during the call fail the check.
+        """
+        names = tuple(returns) + tuple(gradient_names or (f"d{g}" for g in gradients)) + (("cache",) if cache else ())
+
+        def body(ctx, inputs_):
+            if rule is not None:
+                expected = rule(**inputs_)
+                expected = expected if isinstance(expected, tuple) else (expected,)
+            else:
+                outputs, grads = ctx.torch(oracle, inputs_, wrt=tuple(gradients))
+                expected = outputs[: len(returns)] + grads
+            got = ctx.call(function, **inputs_)
+            if quiet and got.warnings:
+                ctx.fail(f"{function}() made numpy warn: {'; '.join(got.warnings)}",
+                         ctx.diagnose(got.value, expected, names, function, tol, mistakes, call=got))
+            ctx.expect(got, expected + ((ANY,) if cache else ()), names, tol=tol, mistakes=mistakes)
+
+        self._function(function)
+        return self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
+                              max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes)))
+
+    def layer(self, name: str, *, inputs=None, cases=(), oracle, grads=("x",), outputs=("out",), differentiable=1,
+              tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=20, timeout=10.0,
+              forward_check="matches_torch", backward_check="matches_autograd") -> tuple[Check, Check]:
+        """A ``<name>_forward`` / ``<name>_backward`` pair.
+
+        forward(**inputs) -> (*outputs, cache), compared with ``oracle(**inputs)``;
+        backward(*upstream, cache) -> one gradient per name in ``grads`` (a single
+        value when there is one), compared with autograd on a random upstream
+        gradient for each of the first ``differentiable`` outputs. Mistakes with
+        stage "backward" get the upstream gradients before the inputs.
+        """
+        forward, backward = f"{name}_forward", f"{name}_backward"
+        outputs = tuple(outputs)
+        grad_names = tuple(f"d{g}" for g in grads)
+        forward_mistakes = tuple(m for m in mistakes if m.stage == "forward")
+        backward_mistakes = tuple(m for m in mistakes if m.stage == "backward")
+
+        def forward_body(ctx, inputs_):
+            expected, _ = ctx.torch(oracle, inputs_)
+            got = ctx.call(forward, **inputs_)
+            ctx.expect(got, expected[: len(outputs)] + (ANY,), outputs + ("cache",), tol=tol, mistakes=forward_mistakes)
+
+        def backward_body(ctx, inputs_):
+            first = ctx.call(forward, **inputs_)
+            value = first.value
+            if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
+                raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
+                               f"({', '.join(outputs + ('cache',))})")
+            expected_out, _ = ctx.torch(oracle, inputs_)
+            upstream = ctx.upstream(*expected_out[:differentiable])
+            _, expected = ctx.torch(oracle, inputs_, wrt=tuple(grads), upstream=upstream)
+            got = ctx.call(backward, *upstream, Ref(first.call_id, (len(outputs),)))
+            ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
+
+        forward_points, backward_points = points
+        self._function(forward)
+        self._function(backward)
+        return (
+            self.add(Check(self.name, forward, forward_check, forward_body, inputs, tuple(cases), forward_points,
+                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes)),
+            self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
+                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes)),
+        )
+
+
+__all__ = ["Mistake", "Topic"]
