@@ -1,0 +1,210 @@
+"""Long short-term memory (LSTM), and a GRU cell as an extension.
+
+You build an LSTM layer: one time step as a forward/backward pair, then the
+whole sequence with backpropagation through time. As an extension you write
+the forward step of a gated recurrent unit (GRU). Sequences are batch-first,
+x of shape (N, T, D); hidden and cell states have size H.
+
+Gates stack in PyTorch's order along the last axis. For the LSTM,
+Wx (D, 4H), Wh (H, 4H) and b (4H,) hold [i | f | g | o]: input gate,
+forget gate, cell candidate, output gate, each a block of H columns. For
+the GRU, Wx (D, 3H), Wh (H, 3H), bx and bh (3H,) hold [r | z | n]: reset
+gate, update gate, new (candidate) state.
+
+Grading: your outputs and gradients are compared with PyTorch's
+nn.LSTMCell, nn.LSTM(batch_first=True) and nn.GRUCell in float64 with
+autograd, with weight_ih = Wx.T and weight_hh = Wh.T copied in (PyTorch
+stores (out, in); here weights are (in, out) so that ``x @ Wx`` is the
+forward pass). The LSTM's single bias b plays bias_ih, with bias_hh = 0; the
+GRU keeps both, bias_ih = bx and bias_hh = bh. Every element must agree
+within a relative and absolute tolerance of 1e-7.
+
+Run the checks with ``pytest exercises -k lstm`` or ``dlgrade check lstm``.
+
+Rules for every function in this module:
+
+* Import only numpy and the standard library.
+* Return real ``numpy.ndarray`` objects of a floating dtype (float64) and
+  exactly the stated shapes.
+* Do not modify any input array; the grader passes copies and checks.
+* The cache is whatever your backward needs; the grader passes it back
+  untouched.
+"""
+import numpy as np
+
+
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    """One time step of an LSTM, as nn.LSTMCell.
+
+    a = x @ Wx + h_prev @ Wh + b, split into four blocks of H columns
+    [a_i | a_f | a_g | a_o];
+    i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
+    c_next = f * c_prev + i * g
+    h_next = o * tanh(c_next)
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D), float64
+    h_prev, c_prev : ndarray, shape (N, H), float64
+        Previous hidden and cell states.
+    Wx : ndarray, shape (D, 4H), float64
+    Wh : ndarray, shape (H, 4H), float64
+    b : ndarray, shape (4H,), float64
+        Gate blocks in the order [i | f | g | o].
+
+    Returns
+    -------
+    h_next, c_next : ndarray, shape (N, H)
+    cache : object
+
+    Hint: keep x, h_prev, c_prev, the weights, the four gate activations and
+    tanh(c_next); the derivatives of sigmoid and tanh are expressed through
+    their outputs (s * (1 - s) and 1 - t**2).
+
+    Pitfalls: another gate order (some texts use [i | f | o | g]); tanh on
+    the g block only, sigmoid on the other three; a sigmoid written as
+    1 / (1 + np.exp(-a)) overflows with warnings for very negative a.
+    """
+    raise NotImplementedError
+
+
+def lstm_step_backward(dh_next, dc_next, cache):
+    """Backward pass of one LSTM step.
+
+    Parameters
+    ----------
+    dh_next : ndarray, shape (N, H), float64
+        Gradient of the loss with respect to h_next.
+    dc_next : ndarray, shape (N, H), float64
+        Gradient with respect to c_next arriving from later time steps.
+    cache : object
+        What your lstm_step_forward returned.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dh_prev, dc_prev : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, 4H)
+    dWh : ndarray, shape (H, 4H)
+    db : ndarray, shape (4H,)
+
+    c_next reaches the loss two ways: directly (dc_next) and through
+    h_next = o * tanh(c_next). Add both before going further back. Then get
+    the gradients of the four gates, through their nonlinearities to the
+    pre-activation blocks, stack them as [da_i | da_f | da_g | da_o] of shape
+    (N, 4H), and finish with the backward of the affine map.
+
+    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
+    gradient of the scalar function f at x. Combine both outputs into one
+    scalar: e.g. f(c_prev) runs lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+    and returns np.sum(h_next * dh_next + c_next * dc_next).
+    Use it from a scratch script, not from this module (numpy and the
+    standard library only).
+
+    Pitfalls: forgetting the path from h_next into c_next; stacking the gate
+    gradients in a different order from the forward.
+    """
+    raise NotImplementedError
+
+
+def lstm_forward(x, h0, Wx, Wh, b, c0=None):
+    """Run the LSTM over a whole batch of sequences, as nn.LSTM(batch_first=True).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D), float64
+    h0 : ndarray, shape (N, H), float64
+        Initial hidden state.
+    Wx : ndarray, shape (D, 4H), float64
+    Wh : ndarray, shape (H, 4H), float64
+    b : ndarray, shape (4H,), float64
+    c0 : ndarray, shape (N, H), float64, or None
+        Initial cell state; None means zeros.
+
+    Returns
+    -------
+    h : ndarray, shape (N, T, H)
+        Hidden states of steps 0 .. T-1 (h0 excluded); the cell states are
+        internal and not returned.
+    cache : object
+
+    Hint: a Python loop over the T time steps calling lstm_step_forward is
+    the intended solution; keep the list of step caches. H is Wh.shape[0].
+
+    Pitfalls: `if c0 == None` (compare with `is None`); preallocating h
+    with the shape of x.
+    """
+    raise NotImplementedError
+
+
+def lstm_backward(dh, cache):
+    """Backpropagation through time for lstm_forward.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, T, H), float64
+        Upstream gradient of the loss with respect to every hidden state
+        h[:, t] returned by lstm_forward.
+    cache : object
+        What your lstm_forward returned.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, T, D)
+    dh0 : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, 4H)
+    dWh : ndarray, shape (H, 4H)
+    db : ndarray, shape (4H,)
+
+    Walk backwards from t = T-1 to 0 carrying two recurrent gradients: the
+    hidden one (added to dh[:, t] at each step) and the cell one. Both start
+    at zero after the last step, since no loss reads the cell states
+    directly. Weight gradients sum over the steps. The gradient for c0 is not
+    returned.
+
+    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
+    gradient of the scalar function f at x, e.g. with
+    f = lambda Wh: np.sum(lstm_forward(x, h0, Wx, Wh, b)[0] * dh).
+    Use it from a scratch script, not from this module.
+
+    Pitfalls: dropping the cell-state gradient between steps (the LSTM's
+    whole point); overwriting the weight gradients instead of accumulating.
+    """
+    raise NotImplementedError
+
+
+def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+    """One time step of a GRU, as nn.GRUCell (extension, forward only).
+
+    With the blocks [r | z | n] of H columns each:
+    r = sigmoid(x Wx_r + bx_r + h_prev Wh_r + bh_r)
+    z = sigmoid(x Wx_z + bx_z + h_prev Wh_z + bh_z)
+    n = tanh(x Wx_n + bx_n + r * (h_prev Wh_n + bh_n))
+    h_next = (1 - z) * n + z * h_prev
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D), float64
+    h_prev : ndarray, shape (N, H), float64
+    Wx : ndarray, shape (D, 3H), float64
+    Wh : ndarray, shape (H, 3H), float64
+    bx, bh : ndarray, shape (3H,), float64
+        Input-side and hidden-side biases, both in the order [r | z | n].
+
+    Returns
+    -------
+    h_next : ndarray, shape (N, H)
+    cache : object
+        No backward is graded; return anything useful (e.g. the gates).
+
+    PyTorch convention: the reset gate multiplies the whole hidden-side term
+    of n, bias included: r * (h_prev Wh_n + bh_n). That is why the two
+    biases cannot be merged for the n block.
+
+    Pitfalls: the original paper's variant (h_prev * r) @ Wh_n, or
+    r * (h_prev Wh_n) + bh_n, both differ from PyTorch; swapping z and 1 - z
+    (in PyTorch, z near 1 keeps the old state).
+    """
+    raise NotImplementedError

@@ -1,0 +1,86 @@
+"""Checks for the losses topic: softmax, log-softmax, softmax cross-entropy and MSE."""
+import numpy as np
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from .engine import Mistake, Topic
+from .engine.strategies import any_shape, array, inputs, labels, size
+
+TOPIC = Topic("losses", "Output functions and losses", difficulty="easy")
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@st.composite
+def logits_and_labels(draw, low=-5.0, high=5.0):
+    n, c = draw(size(1, 6)), draw(size(2, 6))
+    return {"logits": draw(array((n, c), low, high)), "y": draw(labels(n, c))}
+
+
+logits = inputs(x=any_shape(min_dims=2, max_dims=4).flatmap(array))
+huge_logits = {"x": np.array([[1e4, 0.0, -1e4], [-1e4, -1e4 + 1.0, -1e4], [3.0, 1e4, 1e4]])}
+overflow = Mistake("naive_exp_overflow",
+                   "exp() of a large logit overflows to inf (and inf/inf is NaN): subtract the row maximum first",
+                   when=lambda obs: any("overflow" in w or "invalid" in w for w in obs.call.warnings)
+                   or not np.all(np.isfinite(obs.got)))
+wrong_axis = Mistake("softmax_wrong_axis", "normalize over the last axis (axis=-1): each row of logits sums to 1",
+                     variant=lambda x: _softmax(x, axis=0))
+
+TOPIC.function("softmax", inputs=logits, oracle=lambda x: F.softmax(x, dim=-1), mistakes=[wrong_axis, overflow])
+TOPIC.function("softmax", name="stable_for_huge_logits", cases=[huge_logits], oracle=lambda x: F.softmax(x, dim=-1),
+               quiet=True, mistakes=[overflow])
+
+log_of_softmax = Mistake("log_of_softmax",
+                         "log(softmax(x)) underflows to log(0) = -inf for far-apart logits: use x - max - log(sum(exp(x - max)))",
+                         when=lambda obs: np.isneginf(obs.got).any() or any("divide" in w for w in obs.call.warnings))
+TOPIC.function("log_softmax", inputs=logits, oracle=lambda x: F.log_softmax(x, dim=-1),
+               mistakes=[Mistake("log_softmax_wrong_axis", "normalize over the last axis (axis=-1)",
+                                 variant=lambda x: np.log(_softmax(x, axis=0)))])
+TOPIC.function("log_softmax", name="stable_for_huge_logits", cases=[huge_logits],
+               oracle=lambda x: F.log_softmax(x, dim=-1), quiet=True, mistakes=[log_of_softmax, overflow])
+
+
+def _cross_entropy(logits, y, scale_loss=1.0, scale_grad=1.0):
+    n = len(y)
+    p = _softmax(logits)
+    loss = -np.log(p[np.arange(n), y]).mean()
+    grad = p.copy()
+    grad[np.arange(n), y] -= 1
+    return loss * scale_loss, grad / n * scale_grad
+
+
+TOPIC.function(
+    "softmax_cross_entropy", inputs=logits_and_labels(), oracle=lambda logits, y: F.cross_entropy(logits, y),
+    returns=("loss",), gradients=("logits",),
+    cases=[{"logits": np.array([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0]]), "y": np.array([2, 1])}],
+    mistakes=[
+        Mistake("cross_entropy_summed", "the loss is the mean over the batch, not the sum: divide by N",
+                variant=lambda logits, y: _cross_entropy(logits, y, len(y), len(y))),
+        Mistake("gradient_not_divided_by_n", "the loss is a mean over N rows, so dlogits carries a factor 1/N",
+                variant=lambda logits, y: _cross_entropy(logits, y, 1.0, len(y))),
+        Mistake("gradient_sign_flipped", "dlogits = softmax(logits) - one_hot(y), divided by N",
+                variant=lambda logits, y: {"dlogits": -_cross_entropy(logits, y)[1]}),
+        Mistake("naive_exp_overflow", "exp() of a large logit overflows: work with log-softmax (subtract the max)",
+                when=lambda obs: not all(np.all(np.isfinite(v)) for v in obs.got)),
+    ])
+
+
+@st.composite
+def pred_and_target(draw):
+    shape = draw(any_shape(max_dims=3))
+    return {"pred": draw(array(shape)), "target": draw(array(shape))}
+
+
+TOPIC.function(
+    "mse_loss", inputs=pred_and_target(), oracle=lambda pred, target: F.mse_loss(pred, target),
+    returns=("loss",), gradients=("pred",),
+    mistakes=[
+        Mistake("mse_gradient_missing_2", "d/dpred of (pred - target)^2 is 2 (pred - target)",
+                variant=lambda pred, target: {"dpred": (pred - target) / pred.size}),
+        Mistake("mse_mean_over_rows", "the mean is over all elements, not over the first axis only",
+                variant=lambda pred, target: (((pred - target) ** 2).sum() / len(pred),
+                                              2 * (pred - target) / len(pred))),
+    ])

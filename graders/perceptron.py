@@ -1,0 +1,117 @@
+"""Checks for the perceptron topic: the step function, prediction and the learning rule."""
+import numpy as np
+from hypothesis import strategies as st
+
+from .engine import Mistake, Topic
+from .engine.strategies import any_shape, array, inputs, size
+
+TOPIC = Topic("perceptron", "Rosenblatt's perceptron", difficulty="easy")
+
+
+def rule(X, y, lr=1.0, max_epochs=100, stop_when_clean=True, update_always=False, step_at_zero=False):
+    """The perceptron learning rule as SPEC states it; the flags make the common buggy variants."""
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(max_epochs):
+        mistakes = 0
+        for x_i, y_i in zip(X, y):
+            z = x_i @ w + b
+            y_hat = float(z >= 0) if step_at_zero else float(z > 0)
+            mistakes += int(y_hat != y_i)
+            update = lr * (2 * y_i - 1) if update_always else lr * (y_i - y_hat)
+            w, b = w + update * x_i, b + update
+        errors.append(mistakes)
+        if stop_when_clean and mistakes == 0:
+            break
+    return w, float(b), errors
+
+
+# Small integers and integer learning rates keep every dot product exact.
+small_ints = st.integers(-3, 3).map(float)
+
+
+@st.composite
+def training_sets(draw):
+    n, d = draw(size(1, 8)), draw(size(1, 4))
+    return {"X": draw(array((n, d), elements=small_ints)),
+            "y": np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)), dtype=np.int64),
+            "lr": draw(st.sampled_from([1.0, 2.0])), "max_epochs": draw(st.integers(1, 12))}
+
+
+def separable(seed, n=40, d=3, margin=0.5):
+    """Gaussian points labelled by a random hyperplane, with a margin kept clear."""
+    rng = np.random.default_rng(seed)
+    w_true, b_true = rng.standard_normal(d), rng.standard_normal()
+    X = rng.standard_normal((n * 4, d)) * 2
+    z = (X @ w_true + b_true) / np.linalg.norm(w_true)
+    keep = np.abs(z) > margin
+    X, z = X[keep][:n], z[keep][:n]
+    return X, (z > 0).astype(np.int64)
+
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([0, 1, 1, 0])
+
+at_zero = Mistake("step_one_at_zero", "step(0) is 0.0: the condition is z > 0, not z >= 0",
+                  variant=lambda z: (z >= 0).astype(float))
+TOPIC.describe("step", "the Heaviside step", "easy")
+TOPIC.function("step", inputs=inputs(z=any_shape().flatmap(lambda s: array(s, elements=small_ints))),
+               cases=[{"z": np.array([-1.0, 0.0, 2.0])}], rule=lambda z: (z > 0).astype(np.float64),
+               name="matches_rule", mistakes=[at_zero])
+
+
+@st.composite
+def predict_inputs(draw):
+    n, d = draw(size(1, 8)), draw(size(1, 4))
+    return {"X": draw(array((n, d), elements=small_ints)), "w": draw(array((d,), elements=small_ints)),
+            "b": draw(small_ints)}
+
+
+TOPIC.function("perceptron_predict", inputs=predict_inputs(), name="matches_rule",
+               rule=lambda X, w, b: (X @ w + b > 0).astype(np.float64),
+               mistakes=[Mistake("step_one_at_zero", "a point exactly on the boundary (z = 0) is class 0",
+                                 variant=lambda X, w, b: (X @ w + b >= 0).astype(float))])
+
+train_mistakes = [
+    Mistake("never_stops", "stop after the first epoch with no mistakes: errors should end at the first 0",
+            variant=lambda X, y, lr, max_epochs: rule(X, y, lr, max_epochs, stop_when_clean=False)),
+    Mistake("updates_on_correct_samples", "update only on a mistake: w += lr (y - y_hat) x is zero when y_hat == y",
+            variant=lambda X, y, lr, max_epochs: rule(X, y, lr, max_epochs, update_always=True)),
+    Mistake("step_one_at_zero", "predict 1 only when x.w + b > 0 (at the start w = 0, b = 0 predicts 0)",
+            variant=lambda X, y, lr, max_epochs: rule(X, y, lr, max_epochs, step_at_zero=True)),
+]
+TOPIC.describe("perceptron_train", "the perceptron learning rule", "medium")
+TOPIC.function("perceptron_train", inputs=training_sets(), name="matches_rule", rule=rule,
+               returns=("w", "b", "errors"), mistakes=train_mistakes, max_examples=30)
+
+
+@TOPIC.check("perceptron_train", "converges_on_separable", cases=[{"seed": s} for s in (1, 2, 3)],
+             mistakes=train_mistakes[:1])
+def converges(ctx, case):
+    """On linearly separable data the rule stops with every training point right."""
+    X, y = separable(case["seed"])
+    got = ctx.call("perceptron_train", X=X, y=y, lr=1.0, max_epochs=1000)
+    w, b, errors = _unpack(ctx, got.value)
+    if len(errors) == 0 or errors[-1] != 0:
+        ctx.fail(f"on separable data the last epoch should have 0 mistakes; errors ended with {list(errors[-3:])}")
+    if len(errors) == 1000:
+        ctx.fail("ran all 1000 epochs on separable data", train_mistakes[0])
+    if np.any((X @ np.asarray(w) + b > 0).astype(int) != y):
+        ctx.fail("the returned w, b misclassify training points although the last epoch reported 0 mistakes")
+
+
+@TOPIC.check("perceptron_train", "does_not_converge_on_xor", cases=[{"max_epochs": 25}])
+def xor(ctx, case):
+    """XOR is not linearly separable: every epoch makes a mistake and all max_epochs run."""
+    got = ctx.call("perceptron_train", X=XOR_X, y=XOR_Y, lr=1.0, max_epochs=case["max_epochs"])
+    _, _, errors = _unpack(ctx, got.value)
+    if len(errors) != case["max_epochs"] or min(errors, default=0) == 0:
+        ctx.fail(f"on XOR, expected {case['max_epochs']} epochs each with mistakes, got errors={list(errors)}")
+
+
+def _unpack(ctx, value):
+    if type(value) not in (tuple, list) or len(value) != 3 or type(value[2]) not in (list, tuple):
+        ctx.fail("perceptron_train() should return (w, b, errors) with errors a list")
+    w, b, errors = value
+    if type(w) is not np.ndarray or type(b) not in (float, int) or not all(type(e) is int for e in errors):
+        ctx.fail("perceptron_train() should return w as an ndarray, b as a float and errors as a list of ints")
+    return w, b, errors

@@ -1,0 +1,85 @@
+"""Pytest integration: `pytest exercises` grades the folder, one item per check.
+
+An implementation folder's conftest.py imports the hooks below. Each topic
+module becomes a collector, each function a sub-collector, each check an item
+(``exercises/perceptron.py::perceptron_train::converges_on_separable``), so
+``-k`` selects as usual. A failing item prints the verdict's message, never a
+traceback into the grader. Set DLGRADE_DEVICE=cpu|cuda to choose the oracle's
+device (default auto).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from . import available_topics, load_topic
+
+_STATE_KEY = pytest.StashKey[dict]()
+
+
+class CheckFailed(Exception):
+    def __init__(self, verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+def _grading_state(config) -> dict:
+    if _STATE_KEY not in config.stash:
+        from .engine import Grader
+
+        config.stash[_STATE_KEY] = {"grader": Grader(os.environ.get("DLGRADE_DEVICE", "auto")), "executors": {}}
+        config.add_cleanup(lambda: [e.close() for e in config.stash[_STATE_KEY]["executors"].values()])
+    return config.stash[_STATE_KEY]
+
+
+class TopicFile(pytest.File):
+    def collect(self):
+        topic = load_topic(self.path.stem)
+        for function in topic.functions:
+            checks = [c for c in topic.checks if c.function == function and c.visibility == "public"]
+            if checks:
+                yield FunctionGroup.from_parent(self, name=function, checks=checks)
+
+
+class FunctionGroup(pytest.Collector):
+    def __init__(self, *, checks, **kwargs):
+        super().__init__(**kwargs)
+        self.checks = checks
+
+    def collect(self):
+        for check in self.checks:
+            yield CheckItem.from_parent(self, name=check.name, check=check)
+
+
+class CheckItem(pytest.Item):
+    def __init__(self, *, check, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+
+    def runtest(self):
+        from .engine import InProcessExecutor
+
+        state = _grading_state(self.config)
+        folder = self.path.parent
+        if folder not in state["executors"]:
+            state["executors"][folder] = InProcessExecutor(folder)
+        verdict = state["grader"].run(self.check, state["executors"][folder])
+        if not verdict.passed:
+            raise CheckFailed(verdict)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, CheckFailed):
+            verdict = excinfo.value.verdict
+            return f"{verdict.outcome.value.upper()}: {verdict.message}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, self.check.id
+
+
+def pytest_collect_file(file_path, parent):
+    """Topic modules (perceptron.py, ...) of an implementation folder become check collectors."""
+    if file_path.suffix == ".py" and file_path.stem in available_topics():
+        return TopicFile.from_parent(parent, path=file_path)
+    return None
