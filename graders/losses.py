@@ -45,9 +45,10 @@ TOPIC.function("log_softmax", name="stable_for_huge_logits", cases=[huge_logits]
 
 def _cross_entropy(logits, y, scale_loss=1.0, scale_grad=1.0):
     n = len(y)
-    p = _softmax(logits)
-    loss = -np.log(p[np.arange(n), y]).mean()
-    grad = p.copy()
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_p[np.arange(n), y].mean()
+    grad = np.exp(log_p)
     grad[np.arange(n), y] -= 1
     return loss * scale_loss, grad / n * scale_grad
 

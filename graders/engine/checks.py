@@ -195,12 +195,12 @@ def _copies(inputs: dict) -> dict:
 
 
 def _fill(buggy, expected: tuple, names: tuple) -> tuple:
-    """A variant may give every output (a tuple, or one value) or only the wrong ones (a dict by name)."""
+    """A variant gives the outputs in order (a tuple, or one value; trailing ones such as
+    a cache may be left out) or only the wrong ones (a dict by name)."""
     if isinstance(buggy, dict) and set(buggy) <= set(names) and len(names) > 1:
         return tuple(buggy.get(n, e) for n, e in zip(names, expected))
-    if len(expected) == 1:
-        return (buggy,)
-    return tuple(buggy)
+    buggy = buggy if isinstance(buggy, tuple) else (buggy,)
+    return buggy + tuple(expected[len(buggy):])
 
 
 #: How many more inputs are tried after the first failure, to find a smaller one.

@@ -1,0 +1,1 @@
+"""Buggy copies of the reference solutions, one per mistake a grader claims to name."""

@@ -1,0 +1,66 @@
+"""Helpers for the kit's own tests: build implementation folders and grade them."""
+from __future__ import annotations
+
+import pathlib
+import textwrap
+from dataclasses import dataclass
+
+from graders import load_topic
+from graders.engine import Grader, InProcessExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+_GRADER = None
+
+
+def grader() -> Grader:
+    global _GRADER
+    if _GRADER is None:
+        _GRADER = Grader("cpu")
+    return _GRADER
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A buggy copy of the reference: its module with one function redefined.
+
+    ``fails`` is the check id that must reject it, ``diagnosis`` the mistake it must be named as.
+    """
+
+    name: str
+    source: str
+    fails: str
+    diagnosis: str | None
+
+    @property
+    def topic(self) -> str:
+        return self.fails.split("::")[0]
+
+
+def write_module(folder: pathlib.Path, topic: str, source: str, base: pathlib.Path | None = SOLUTIONS) -> pathlib.Path:
+    """Write ``<topic>.py`` into folder: the base module's source (if any) followed by ``source``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (base / f"{topic}.py").read_text() + "\n\n" if base is not None else ""
+    (folder / f"{topic}.py").write_text(text + textwrap.dedent(source))
+    return folder
+
+
+def grade(folder, *topics, hidden=False, only=None) -> dict:
+    """{check_id: Verdict} for the given topics (optionally only the checks whose id starts with ``only``)."""
+    g = grader()
+    verdicts = {}
+    with InProcessExecutor(folder) as executor:
+        for topic in topics:
+            for check in load_topic(topic).checks:
+                if check.visibility == "hidden" and not hidden:
+                    continue
+                if only and not check.id.startswith(only):
+                    continue
+                verdicts[check.id] = g.run(check, executor)
+    return verdicts
+
+
+def grade_check(folder, check_id: str):
+    topic = check_id.split("::")[0]
+    return grade(folder, topic, only=check_id)[check_id]

@@ -1,0 +1,32 @@
+"""Every mistake a grader claims to name: a buggy copy is rejected and named."""
+import importlib
+import pkgutil
+
+import pytest
+
+import tests.mutants
+from graders import available_topics, load_topic
+from graders.engine import Outcome
+from tests.support import grade, write_module
+
+MUTANTS = [m for info in pkgutil.iter_modules(tests.mutants.__path__)
+           for m in importlib.import_module(f"tests.mutants.{info.name}").MUTANTS
+           if m.topic in available_topics()]
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_mutant_is_rejected_and_named(mutant, tmp_path):
+    folder = write_module(tmp_path, mutant.topic, mutant.source)
+    verdicts = grade(folder, mutant.topic)
+    verdict = verdicts[mutant.fails]
+    assert verdict.outcome is Outcome.FAILED, verdict.message
+    assert verdict.diagnosis == mutant.diagnosis, verdict.message
+    if mutant.diagnosis:
+        assert f"Likely mistake ({mutant.diagnosis})" in verdict.message
+
+
+def test_every_declared_mistake_has_a_mutant():
+    """A mistake a grader names but no test shows it catching is an untested claim."""
+    declared = {(t, m.name) for t in available_topics() for c in load_topic(t).checks for m in c.mistakes}
+    covered = {(m.topic, m.diagnosis) for m in MUTANTS}
+    assert declared - covered == set()
