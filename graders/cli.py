@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json here")
     check.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the torch oracle runs")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks (instructors)")
+    check.add_argument("--timeout", type=float, default=None, metavar="S", help="deadline of each call, seconds (default 10)")
     check.add_argument("-v", "--verbose", action="store_true", help="show the smallest failing input of each failure")
 
     sub.add_parser("list", help="list topics, functions, checks, points and difficulty")
@@ -54,7 +55,7 @@ def cmd_check(args, console: Console) -> int:
         return EXIT_USAGE
     try:
         topics = resolve_topics(args.topics)
-        grader = Grader(args.device, hidden=args.hidden)
+        grader = Grader(args.device, hidden=args.hidden, timeout=args.timeout)
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
         return EXIT_USAGE

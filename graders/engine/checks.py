@@ -109,8 +109,9 @@ class Check:
 class Context:
     """What a check body may use: the executor, the oracle and comparison helpers."""
 
-    def __init__(self, executor, oracle, check: Check):
+    def __init__(self, executor, oracle, check: Check, timeout_cap: float | None = None):
         self.executor, self.oracle, self.check = executor, oracle, check
+        self.timeout_cap = timeout_cap
         self.inputs: dict | None = None
 
     # -- calling student code -------------------------------------------------
@@ -122,8 +123,10 @@ class Context:
         """
         values = args + tuple(named.values())
         names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
-        result = self.executor.call(self.check.topic, function, values,
-                                    timeout=timeout or self.check.timeout, collect=collect)
+        timeout = timeout or self.check.timeout
+        if self.timeout_cap:
+            timeout = min(timeout, self.timeout_cap)
+        result = self.executor.call(self.check.topic, function, values, timeout=timeout, collect=collect)
         if result.status in _ABORTS:
             raise Abort(_ABORTS[result.status], result.message)
         if result.status == "error":
@@ -211,9 +214,12 @@ def check_seed(base: int, check_id: str) -> int:
     return zlib.crc32(f"{base}:{check_id}".encode())
 
 
-def run_check(check: Check, executor, oracle, seed: int = 0) -> Verdict:
-    """Run one check to a verdict; nothing a submission does escapes as an exception."""
-    ctx = Context(executor, oracle, check)
+def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float | None = None) -> Verdict:
+    """Run one check to a verdict; nothing a submission does escapes as an exception.
+
+    ``timeout_cap`` lowers every call's deadline (an instructor's --timeout).
+    """
+    ctx = Context(executor, oracle, check, timeout_cap)
 
     failures: dict[bytes, Exception] = {}
     calls_after_failure = [0]

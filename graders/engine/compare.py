@@ -53,6 +53,8 @@ def _index(flat_index, shape):
 
 def compare_arrays(got: np.ndarray, expected: np.ndarray, name: str, tol: Tolerance) -> str | None:
     """Both real arrays of the same shape: non-finite values, then closeness."""
+    dtype = got.dtype
+    got, expected = got.astype(np.float64, copy=False), expected.astype(np.float64, copy=False)
     exp_bad, got_bad = ~np.isfinite(expected), ~np.isfinite(got)
     if (got_bad & ~exp_bad).any():
         bad = got_bad & ~exp_bad
@@ -71,8 +73,8 @@ def compare_arrays(got: np.ndarray, expected: np.ndarray, name: str, tol: Tolera
     g, e = got.reshape(-1)[worst], expected.reshape(-1)[worst]
     where = f" at index {at}" if got.ndim else ""
     hint = ""
-    if got.dtype != np.float64 and got.dtype.kind == "f":
-        hint = f"; your output is {got.dtype}, and this check needs float64 precision"
+    if dtype != np.float64 and dtype.kind == "f":
+        hint = f"; your output is {dtype}, and this check needs float64 precision"
     rel = abs(g - e) / abs(e) if e != 0 else np.inf
     return (f"{name}: {int((~ok).sum())} of {got.size} values differ beyond rtol={tol.rtol:g}, atol={tol.atol:g}; "
             f"largest error {abs(g - e):.3g} (relative {rel:.3g}){where}: got {g:.10g}, expected {e:.10g}{hint}")
@@ -97,7 +99,7 @@ def compare(got, expected, name: str, tol: Tolerance = DEFAULT) -> list[str]:
                 return [f"{name}: differs at index {_index(bad, got.shape)}: got {got.reshape(-1)[bad]}, "
                         f"expected {expected.reshape(-1)[bad]}"]
             return []
-        problem = compare_arrays(got.astype(np.float64, copy=False), expected.astype(np.float64), name, tol)
+        problem = compare_arrays(got, expected, name, tol)
         return [problem] if problem else []
     if isinstance(expected, float):
         if type(got) is np.ndarray and got.shape == () and got.dtype.kind == "f":

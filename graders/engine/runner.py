@@ -22,9 +22,10 @@ def hidden_seed() -> int:
 class Grader:
     """Runs topic checks against implementations, with one oracle for all of them."""
 
-    def __init__(self, device: str = "auto", hidden: bool = False):
+    def __init__(self, device: str = "auto", hidden: bool = False, timeout: float | None = None):
         self.oracle = Oracle(device)
         self.hidden = hidden
+        self.timeout = timeout  # caps every call's deadline, seconds
 
     def selected(self, topic) -> list:
         return [c for c in topic.checks if c.visibility == "public" or self.hidden]
@@ -32,7 +33,7 @@ class Grader:
     def run(self, check, executor):
         seed = PUBLIC_SEED if check.visibility == "public" else hidden_seed()
         start = time.perf_counter()
-        verdict = run_check(check, executor, self.oracle, seed)
+        verdict = run_check(check, executor, self.oracle, seed, self.timeout)
         return dataclasses.replace(verdict, seconds=time.perf_counter() - start)
 
     def grade(self, folder, topics, executor_factory=InProcessExecutor) -> Report:

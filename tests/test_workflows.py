@@ -1,0 +1,162 @@
+"""The student's and instructor's commands, end to end, in real subprocesses."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from graders import available_topics
+from graders.engine import Outcome
+from tests.support import EXERCISES, ROOT, SOLUTIONS, grade, write_module
+
+CONTRACT = ROOT.parent / "shared" / "tools" / "check_contract.py"
+FOUNDATION = ["perceptron", "activations", "losses"]
+
+
+def run(*args, cwd=ROOT, timeout=600):
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200", "DLGRADE_DEVICE": "cpu"})
+
+
+def dlgrade(*args, cwd=ROOT):
+    return run(sys.executable, "-m", "graders.cli", *args, cwd=cwd)
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/tools/check_contract.py is not beside this checkout")
+@pytest.mark.parametrize("folder, flags", [("exercises", []), ("solutions", ["--only-present"])])
+def test_contract_holds(folder, flags):
+    result = run(sys.executable, str(CONTRACT), *flags, folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 mismatches" in result.stdout
+
+
+def test_every_check_passes_on_the_solutions():
+    verdicts = grade(SOLUTIONS, *available_topics(), hidden=True)
+    failing = {cid: v.message for cid, v in verdicts.items() if not v.passed}
+    assert verdicts and failing == {}
+
+
+def test_every_stub_is_not_implemented():
+    verdicts = grade(EXERCISES, *available_topics())
+    assert {v.outcome for v in verdicts.values()} == {Outcome.NOT_IMPLEMENTED}
+
+
+def test_same_submission_same_verdicts(tmp_path):
+    folder = write_module(tmp_path, "losses", """
+        def softmax(x):
+            return np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
+        """)
+    first, second = grade(folder, "losses"), grade(folder, "losses")
+    assert first.keys() == second.keys()
+    for cid in first:
+        a, b = first[cid], second[cid]
+        assert (a.outcome, a.score, a.message, a.diagnosis) == (b.outcome, b.score, b.message, b.diagnosis)
+
+
+def test_two_folders_in_one_process_do_not_leak(tmp_path):
+    broken = write_module(tmp_path / "broken", "activations", """
+        def relu_forward(x):
+            return x.copy(), x
+        """)
+    first = grade(broken, "activations", only="activations::relu_forward")
+    reference = grade(SOLUTIONS, "activations", only="activations::relu_forward")
+    again = grade(broken, "activations", only="activations::relu_forward")
+    assert not any(v.passed for v in first.values())
+    assert all(v.passed for v in reference.values())
+    assert [v.message for v in again.values()] == [v.message for v in first.values()]
+    assert not any("dlgrade_impl_" in p for p in sys.path)
+
+
+def test_check_cli_passes_on_solutions_and_writes_gradescope_json(tmp_path):
+    out = tmp_path / "results.json"
+    result = dlgrade("check", *FOUNDATION, "--impl", "solutions", "--json", str(out), "--device", "cpu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "perceptron_train" in result.stdout and "all checks pass" in result.stdout
+    data = json.loads(out.read_text())
+    assert {"score", "max_score", "execution_time", "output", "tests"} <= data.keys()
+    assert data["score"] == data["max_score"] > 0
+    assert data["extra_data"]["torch"] and data["extra_data"]["device"] == "cpu"
+    test = data["tests"][0]
+    assert {"name", "score", "max_score", "status", "output", "visibility", "tags", "extra_data"} <= test.keys()
+    assert test["status"] == "passed"
+    assert set(test["extra_data"]) == {"topic", "function", "check", "outcome", "diagnosis"}
+    names = [t["name"] for t in data["tests"]]
+    assert "perceptron::perceptron_train::converges_on_separable" in names
+
+
+def test_check_cli_reports_failures_with_exit_1(tmp_path):
+    write_module(tmp_path, "activations", """
+        def relu_backward(dout, cache):
+            return dout * (cache >= 0)
+        """)
+    out = tmp_path / "results.json"
+    result = dlgrade("check", "activations", "--impl", str(tmp_path), "--json", str(out))
+    assert result.returncode == 1
+    assert "relu_grad_one_at_zero" in result.stdout or "gradient at exactly 0" in result.stdout
+    failed = [t for t in json.loads(out.read_text())["tests"] if t["status"] == "failed"]
+    assert [t["extra_data"]["diagnosis"] for t in failed] == ["relu_grad_one_at_zero"]
+    assert failed[0]["score"] == 0
+
+
+def test_check_cli_on_stubs_says_not_implemented():
+    result = dlgrade("check", "perceptron")
+    assert result.returncode == 1
+    assert "not implemented yet" in result.stdout
+
+
+@pytest.mark.parametrize("args", [("check", "no_such_topic"), ("check", "--impl", "/nonexistent"),
+                                  ("check", "--device", "tpu"), ("frobnicate",)])
+def test_check_cli_usage_errors_exit_2(args):
+    result = dlgrade(*args)
+    assert result.returncode == 2
+    assert "error" in (result.stdout + result.stderr)
+
+
+def test_list_shows_topics_checks_points_difficulty():
+    result = dlgrade("list")
+    assert result.returncode == 0
+    for word in ("perceptron", "converges_on_separable", "easy", "gan"):
+        assert word in result.stdout
+
+
+def test_hidden_checks_run_only_when_asked(tmp_path):
+    public, hidden = tmp_path / "public.json", tmp_path / "hidden.json"
+    dlgrade("check", "activations", "--impl", "solutions", "--json", str(public))
+    dlgrade("check", "activations", "--impl", "solutions", "--json", str(hidden), "--hidden")
+    public_names = {t["name"] for t in json.loads(public.read_text())["tests"]}
+    hidden_tests = [t for t in json.loads(hidden.read_text())["tests"] if t["name"] not in public_names]
+    assert hidden_tests and all(t["visibility"] == "after_published" for t in hidden_tests)
+
+
+def test_hidden_failures_do_not_reveal_inputs(tmp_path):
+    write_module(tmp_path, "activations", """
+        def relu_backward(dout, cache):
+            return dout * (cache >= 0)
+        """)
+    out = tmp_path / "results.json"
+    dlgrade("check", "activations", "--impl", str(tmp_path), "--json", str(out), "--hidden")
+    hidden = [t for t in json.loads(out.read_text())["tests"] if t["name"].endswith("_hidden")]
+    failed = [t for t in hidden if t["status"] == "failed"]
+    assert failed
+    assert all("input" not in t["output"] and "array" not in t["output"] for t in failed)
+
+
+def test_pytest_exercises_one_short_line_per_not_implemented_check():
+    result = run(sys.executable, "-m", "pytest", "exercises", "-q", "-k", "perceptron", "-p", "no:cacheprovider")
+    assert result.returncode == 1
+    assert "5 failed" in result.stdout
+    assert "Traceback" not in result.stdout and "graders/engine" not in result.stdout
+    assert "NOT_IMPLEMENTED: perceptron_train() is not implemented yet" in result.stdout
+
+
+def test_pytest_solutions_is_green_and_k_selects():
+    result = run(sys.executable, "-m", "pytest", "solutions", "-q", "-k", "converges_on_separable", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout
+    assert "1 passed" in result.stdout
+
+
+def test_pytest_ids_name_topic_function_check():
+    result = run(sys.executable, "-m", "pytest", "exercises", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert "exercises/perceptron.py::perceptron_train::converges_on_separable" in result.stdout
