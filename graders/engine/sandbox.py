@@ -1,0 +1,240 @@
+"""SandboxExecutor: untrusted code in a fresh, locked-down child process.
+
+The judging process never imports student code. Each executor (one per
+submission) starts one warm child, ``python -I sandbox_child.py``, in a temp
+directory holding only a copy of the submission's modules and of the runtime
+(see sandbox_child.py), with an allow-listed environment, its own session,
+rlimits, and the kernel guards available here (Landlock, seccomp). Calls go
+over pipes as .npy frames (wire.py). A wall-clock deadline kills the whole
+process group; a crashed or killed child is replaced for the next call (its
+state, such as layer caches, is lost with it).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pathlib
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+
+from . import wire
+from .executor import CallResult, Executor
+
+RUNTIME_FILES = ("sandbox_child.py", "executor.py", "loading.py", "values.py", "wire.py")
+#: Packages the child may read (besides the standard library): numpy and what Gymnasium needs.
+READABLE_PACKAGES = ("numpy", "gymnasium", "cloudpickle", "typing_extensions", "farama_notifications")
+SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache")
+MAX_SUBMISSION_BYTES = 5 * 2**20
+GRACE_SECONDS = 2.0  # the child's own alarm fires first; the kill is the backstop
+MAX_RESTARTS = 3
+
+
+def _package_paths(name: str) -> list[str]:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin in (None, "built-in", "frozen"):
+        return []
+    origin = pathlib.Path(spec.origin)
+    paths = [str(origin.parent if origin.name == "__init__.py" else origin)]
+    libs = origin.parent.parent / f"{name}.libs"  # wheels' vendored shared libraries
+    if origin.name == "__init__.py" and libs.is_dir():
+        paths.append(str(libs))
+    return paths
+
+
+def _filesystem_view() -> dict:
+    """What the child may read: the interpreter's standard library (without site-packages), allowed packages."""
+    stdlib = pathlib.Path(sysconfig.get_paths()["stdlib"])
+    site_dirs = {pathlib.Path(p) for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}}
+    read = [str(entry) for entry in stdlib.iterdir()
+            if entry not in site_dirs and entry.name not in ("site-packages", "dist-packages")]
+    for name in READABLE_PACKAGES:
+        read += _package_paths(name)
+    for site in site_dirs:
+        read += [str(p) for p in site.glob("*.dist-info")]  # metadata only (Gymnasium reads entry points)
+    prefix_lib = pathlib.Path(sys.base_prefix) / "lib"
+    read += [str(p) for p in prefix_lib.glob("libpython*")]
+    read += [p for p in SYSTEM_LIBRARIES if os.path.exists(p)]
+    listing = [str(stdlib)] + [str(s) for s in site_dirs]
+    return {"read_paths": sorted(set(read)), "read_dirs_listing": listing}
+
+
+def sandbox_layers() -> list[str]:
+    """The protection layers a child gets on this machine (probed by starting one)."""
+    return list(_probe())
+
+
+_PROBED: tuple | None = None
+
+
+def _probe() -> tuple:
+    global _PROBED
+    if _PROBED is None:
+        with tempfile.TemporaryDirectory() as empty:
+            executor = SandboxExecutor(empty)
+            try:
+                executor._ensure_child()
+                _PROBED = tuple(["process", "rlimits"] + executor.layers)
+            finally:
+                executor.close()
+    return _PROBED
+
+
+class SandboxExecutor(Executor):
+    """Runs one submission in its own sandboxed child process."""
+
+    def __init__(self, folder, *, memory_mb: int = 1024, cpu_seconds: int = 600, file_mb: int = 16,
+                 frame_mb: int = 64, landlock: bool = True, seccomp: bool = True):
+        super().__init__(folder)
+        self.memory_mb, self.cpu_seconds, self.file_mb, self.frame_cap = memory_mb, cpu_seconds, file_mb, frame_mb * 2**20
+        self.use_landlock, self.use_seccomp = landlock, seccomp
+        self.process: subprocess.Popen | None = None
+        self.workdir: str | None = None
+        self.layers: list[str] = []
+        self.generation = 0  # bumps when a child is replaced: earlier call ids are then gone
+        self.crashes = 0
+        self._ids_generation: dict[int, int] = {}
+        self._to_child = self._from_child = None
+
+    # -- child lifecycle ------------------------------------------------------------
+    def _prepare_workdir(self) -> str:
+        workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
+        submission, runtime = os.path.join(workdir, "submission"), os.path.join(workdir, "runtime")
+        os.mkdir(submission)
+        os.mkdir(runtime)
+        total = 0
+        for path in sorted(self.folder.glob("*.py")):  # modules only, no links, bounded size
+            if path.is_symlink() or not path.is_file():
+                continue
+            total += path.stat().st_size
+            if total > MAX_SUBMISSION_BYTES:
+                break
+            shutil.copyfile(path, os.path.join(submission, path.name))
+        here = pathlib.Path(__file__).parent
+        for name in RUNTIME_FILES:
+            shutil.copyfile(here / name, os.path.join(runtime, name))
+        pathlib.Path(runtime, "__init__.py").write_text("")
+        return workdir
+
+    def _ensure_child(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        self._stop_child()
+        self.workdir = self._prepare_workdir()
+        config = {
+            "workdir": self.workdir, "submission": os.path.join(self.workdir, "submission"),
+            "runtime": os.path.join(self.workdir, "runtime"),
+            "memory_bytes": self.memory_mb * 2**20, "cpu_seconds": self.cpu_seconds,
+            "file_bytes": self.file_mb * 2**20, "frame_cap": self.frame_cap,
+            "landlock": self.use_landlock and sys.platform == "linux", "seccomp": self.use_seccomp,
+            "write_dirs": [self.workdir], "device_files": ["/dev/null", "/dev/urandom", "/dev/zero"],
+            "gymnasium": importlib.util.find_spec("gymnasium") is not None,
+            **_filesystem_view(),
+        }
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.workdir, "TMPDIR": self.workdir,
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # CPU workarounds this machine may need
+            if name in os.environ:
+                env[name] = os.environ[name]
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", os.path.join(self.workdir, "runtime", "sandbox_child.py"), json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
+            start_new_session=True, close_fds=True)
+        self._to_child, self._from_child = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self.generation += 1
+        header, _ = self._receive(deadline=time.monotonic() + 60)
+        self.layers = list(header.get("layers", []))
+
+    def _stop_child(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.process = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def close(self) -> None:
+        self._stop_child()
+
+    # -- messages ---------------------------------------------------------------------
+    def _receive(self, deadline: float):
+        ready, _, _ = select.select([self._from_child], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise TimeoutError
+        # The first byte has arrived; the rest of a message follows without waiting on student code.
+        return wire.receive(self._from_child, self.frame_cap)
+
+    def _crash_message(self) -> str:
+        code = self.process.poll() if self.process else None
+        if code is None:
+            return "the process running your code stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name
+            hint = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, e.g. over the memory limit)",
+                    "SIGXCPU": " (over the CPU-time limit)"}.get(name, "")
+            return f"the process running your code died with {name}{hint}"
+        return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
+
+    def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
+        if self.crashes >= MAX_RESTARTS:
+            return CallResult("error", message=f"not run: the process running your code crashed {self.crashes} times")
+        self._ensure_child()
+        if any(self._ids_generation.get(ref.call_id) != self.generation for ref in _refs(args)):
+            return CallResult("error", message=f"{function}() needs a value an earlier call returned, "
+                                               "but the process that held it crashed")
+        start = time.perf_counter()
+        try:
+            wire.send(self._to_child, {"topic": topic, "function": function, "timeout": timeout,
+                                       "collect": collect}, tuple(args))
+            header, value = self._receive(deadline=time.monotonic() + timeout + GRACE_SECONDS)
+        except TimeoutError:
+            self._stop_child()
+            return CallResult("timeout", message=f"{function}() did not finish within {timeout:g} s (an endless loop?)",
+                              seconds=time.perf_counter() - start)
+        except (wire.WireError, OSError) as exc:
+            message = self._crash_message()
+            if not isinstance(exc, wire.WireError) or "closed" not in str(exc):
+                message = f"{function}() broke the channel to the grader: {exc}"
+            self.crashes += 1
+            self._stop_child()
+            return CallResult("error", message=f"{function}(): {message}", seconds=time.perf_counter() - start)
+        seconds = time.perf_counter() - start  # measured here, never taken from the child
+        call_id = header.get("call_id")
+        if isinstance(call_id, int):
+            self._ids_generation[call_id] = self.generation
+        status = header.get("status")
+        if status not in ("ok", "not_implemented", "error", "timeout", "forbidden", "missing"):
+            return CallResult("error", message=f"{function}(): malformed reply from the sandbox", seconds=seconds)
+        return CallResult(status, value=value, message=str(header.get("message", ""))[:4000], call_id=call_id,
+                          seconds=seconds, mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
+                          warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
+                          output=str(header.get("output", ""))[:4096])
+
+
+def _refs(value):
+    from .values import Ref
+
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _refs(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _refs(item)
