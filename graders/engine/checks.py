@@ -51,7 +51,7 @@ class StudentError(Exception):
 
 
 _ABORTS = {"not_implemented": Outcome.NOT_IMPLEMENTED, "forbidden": Outcome.FORBIDDEN,
-           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR}
+           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR, "crashed": Outcome.ERROR}
 
 
 @dataclass(frozen=True)

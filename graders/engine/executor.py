@@ -35,7 +35,8 @@ MAX_CAPTURED_OUTPUT = 4096
 class CallResult:
     """What one call returned, as plain data.
 
-    status is "ok", "not_implemented", "error", "timeout", "forbidden" or "missing".
+    status is "ok", "not_implemented", "error", "timeout", "forbidden", "missing" or "crashed"
+    (the process running the code died: not retried with other inputs).
     """
 
     status: str

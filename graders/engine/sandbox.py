@@ -33,7 +33,8 @@ READABLE_PACKAGES = ("numpy", "gymnasium", "cloudpickle", "typing_extensions", "
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache")
 MAX_SUBMISSION_BYTES = 5 * 2**20
 GRACE_SECONDS = 2.0  # the child's own alarm fires first; the kill is the backstop
-MAX_RESTARTS = 3
+MAX_CRASHES = 10  # after this many, a submission's remaining calls are not run
+IMPORT_SECONDS = 30.0
 
 
 def _package_paths(name: str) -> list[str]:
@@ -99,6 +100,8 @@ class SandboxExecutor(Executor):
         self.layers: list[str] = []
         self.generation = 0  # bumps when a child is replaced: earlier call ids are then gone
         self.crashes = 0
+        self._import_failures: dict[str, CallResult] = {}
+        self._imported: set[tuple[int, str]] = set()
         self._ids_generation: dict[int, int] = {}
         self._to_child = self._from_child = None
 
@@ -181,7 +184,12 @@ class SandboxExecutor(Executor):
         return wire.receive(self._from_child, self.frame_cap)
 
     def _crash_message(self) -> str:
-        code = self.process.poll() if self.process else None
+        code = None
+        if self.process:
+            try:
+                code = self.process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
         if code is None:
             return "the process running your code stopped answering"
         if code < 0:
@@ -191,29 +199,58 @@ class SandboxExecutor(Executor):
             return f"the process running your code died with {name}{hint}"
         return f"the process running your code exited with status {code} (sys.exit or os._exit?)"
 
+    def _exchange(self, header: dict, args, deadline_seconds: float, what: str):
+        """Send a request and wait for its reply; (header, value) or a CallResult saying what went wrong."""
+        start = time.perf_counter()
+        try:
+            wire.send(self._to_child, header, args)
+            return self._receive(deadline=time.monotonic() + deadline_seconds)
+        except TimeoutError:
+            self._stop_child()
+            return CallResult("timeout", message=f"{what} did not finish within {deadline_seconds - GRACE_SECONDS:g} s "
+                                                 "(an endless loop?)", seconds=time.perf_counter() - start)
+        except (wire.WireError, OSError) as exc:
+            closed = isinstance(exc, wire.WireError) and "closed" in str(exc)
+            message = self._crash_message() if closed else f"broke the channel to the grader: {exc}"
+            self.crashes += 1
+            self._stop_child()
+            return CallResult("crashed", message=f"{what}: {message}", seconds=time.perf_counter() - start)
+
+    def _import(self, topic: str) -> CallResult | None:
+        """Import a topic module in the current child. A failure is remembered for good (an import that
+        crashes or hangs is not retried for every call); a success holds until the child is replaced."""
+        if topic in self._import_failures:
+            return self._import_failures[topic]
+        if (self.generation, topic) in self._imported:
+            return None
+        reply = self._exchange({"op": "load", "topic": topic}, None, IMPORT_SECONDS + GRACE_SECONDS,
+                               f"importing {topic}.py")
+        if not isinstance(reply, CallResult):
+            header, _ = reply
+            if header.get("status") == "ok":
+                self._imported.add((self.generation, topic))
+                return None
+            reply = CallResult(str(header.get("status")), message=str(header.get("message"))[:4000])
+        self._import_failures[topic] = reply
+        return reply
+
     def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
-        if self.crashes >= MAX_RESTARTS:
-            return CallResult("error", message=f"not run: the process running your code crashed {self.crashes} times")
+        if self.crashes >= MAX_CRASHES:
+            return CallResult("crashed", message=f"{function}() not run: the process running your code "
+                                                 f"crashed {self.crashes} times")
         self._ensure_child()
+        failure = self._import(topic)
+        if failure is not None:
+            return failure
         if any(self._ids_generation.get(ref.call_id) != self.generation for ref in _refs(args)):
             return CallResult("error", message=f"{function}() needs a value an earlier call returned, "
                                                "but the process that held it crashed")
         start = time.perf_counter()
-        try:
-            wire.send(self._to_child, {"topic": topic, "function": function, "timeout": timeout,
-                                       "collect": collect}, tuple(args))
-            header, value = self._receive(deadline=time.monotonic() + timeout + GRACE_SECONDS)
-        except TimeoutError:
-            self._stop_child()
-            return CallResult("timeout", message=f"{function}() did not finish within {timeout:g} s (an endless loop?)",
-                              seconds=time.perf_counter() - start)
-        except (wire.WireError, OSError) as exc:
-            message = self._crash_message()
-            if not isinstance(exc, wire.WireError) or "closed" not in str(exc):
-                message = f"{function}() broke the channel to the grader: {exc}"
-            self.crashes += 1
-            self._stop_child()
-            return CallResult("error", message=f"{function}(): {message}", seconds=time.perf_counter() - start)
+        reply = self._exchange({"topic": topic, "function": function, "timeout": timeout, "collect": collect},
+                               tuple(args), timeout + GRACE_SECONDS, f"{function}()")
+        if isinstance(reply, CallResult):
+            return reply
+        header, value = reply
         seconds = time.perf_counter() - start  # measured here, never taken from the child
         call_id = header.get("call_id")
         if isinstance(call_id, int):

@@ -155,6 +155,12 @@ def main():
             request, args = wire.receive(channel_in, config["frame_cap"])
         except wire.WireError:
             os._exit(0)
+        if request.get("op") == "load":
+            module = executor._module(request["topic"])
+            failed = isinstance(module, executor_module.CallResult)
+            wire.send(channel_out, {"status": module.status if failed else "ok",
+                                    "message": module.message if failed else ""})
+            continue
         result = executor._invoke(request["topic"], request["function"], tuple(args), request["timeout"],
                                   request.get("collect"))
         header = {"status": result.status, "message": result.message, "call_id": result.call_id,

@@ -1,0 +1,163 @@
+"""Hostile submissions, graded in the sandbox beside honest code: each scores zero where it cheats
+or breaks, gets a clear message, leaves nothing behind, and changes nobody else's score."""
+import os
+import pathlib
+import socket
+import sys
+import threading
+
+import pytest
+
+from graders import load_topic
+from graders.engine import Grader, Outcome
+from graders.engine.sandbox import SandboxExecutor, sandbox_layers
+from tests.support import ROOT, SOLUTIONS, write_module
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's kernel guards are Linux features")
+LAYERS = sandbox_layers()
+needs = {layer: pytest.mark.skipif(layer not in LAYERS, reason=f"{layer} is not available on this machine")
+         for layer in ("landlock", "seccomp")}
+RELU = "activations::relu_forward::matches_torch"
+SITE = pathlib.Path(next(p for p in sys.path if p.endswith("site-packages")))
+GRADER = Grader("cpu", timeout=2.0)
+
+
+def grade_in_sandbox(folder, **options):
+    topic = load_topic("activations")
+    with SandboxExecutor(folder, **options) as executor:
+        return {c.id: GRADER.run(c, executor) for c in topic.checks if c.visibility == "public"}
+
+
+@pytest.fixture(scope="module")
+def honest_scores():
+    return {cid: v.score for cid, v in grade_in_sandbox(SOLUTIONS).items()}
+
+
+def hostile(body: str, imports: str = "") -> str:
+    """The reference activations with relu_forward replaced by ``body``."""
+    return f"{imports}\n\ndef relu_forward(x):\n" + "\n".join("    " + line for line in body.strip().splitlines()) + "\n"
+
+
+TARGET = pathlib.Path("/tmp/dlgrade-hostile-marker")
+
+CASES = {
+    "infinite_loop": (hostile("while True:\n    pass"), Outcome.TIMEOUT, "did not finish", None),
+    "sleep": (hostile("time.sleep(3600)", "import time"), Outcome.TIMEOUT, "did not finish", None),
+    "memory_bomb": (hostile("blocks = []\nwhile True:\n    blocks.append(np.ones(2**26))"), Outcome.ERROR,
+                    "memory", None),
+    "fork_bomb": (hostile("while True:\n    os.fork()", "import os"), Outcome.ERROR, "PermissionError", "seccomp"),
+    "setsid_grandchild": (hostile("subprocess.Popen(['sleep', '600'], start_new_session=True)\nreturn x, x",
+                                  "import subprocess"), Outcome.ERROR, "PermissionError", "seccomp"),
+    "exit_in_call": (hostile("sys.exit(0)", "import sys"), Outcome.ERROR, "SystemExit", None),
+    "os_exit_in_call": (hostile("os._exit(0)", "import os"), Outcome.ERROR, "exited with status 0", None),
+    "segfault": (hostile("ctypes.string_at(0)", "import ctypes"), Outcome.ERROR, "SIGSEGV", None),
+    "huge_print": (hostile("chunk = 'x' * 2**20\nfor _ in range(2048):\n    print(chunk)\n"
+                           "    os.write(1, b'garbage that must not reach the grader')\nreturn np.maximum(x, 0), x",
+                           "import os"), Outcome.PASSED, "", None),
+    "ten_gb_file": (hostile("with open('big.bin', 'wb') as f:\n    for _ in range(10 * 1024):\n"
+                            "        f.write(b'0' * 2**20)\nreturn np.maximum(x, 0), x"), Outcome.ERROR, "File too large",
+                    None),
+    "dynamic_torch_import": (hostile("torch = importlib.import_module('torch')\n"
+                                     "return torch.relu(torch.from_numpy(x)).numpy(), x", "import importlib"),
+                             Outcome.ERROR, "torch", "landlock"),
+    "torch_after_removing_the_hook": (hostile("builtins.__import__ = importlib.__import__\n"
+                                              "exec('import tor' + 'ch as t')\nreturn x, x",
+                                              "import builtins, importlib"), Outcome.ERROR, "torch", "landlock"),
+    "read_solutions": (hostile(f"exec(open({str(SOLUTIONS / 'activations.py')!r}).read(), globals())\n"
+                               "return relu_forward(x)"), Outcome.ERROR, "PermissionError", "landlock"),
+    "read_graders": (hostile(f"open({str(ROOT / 'graders' / 'activations.py')!r}).read()\nreturn x, x"),
+                     Outcome.ERROR, "PermissionError", "landlock"),
+    "read_parent_memory": (hostile("open(f'/proc/{os.getppid()}/mem', 'rb').read(16)\nreturn x, x", "import os"),
+                           Outcome.ERROR, "PermissionError", "landlock"),
+    "write_pth": (hostile(f"open({str(SITE / 'dlgrade_evil.pth')!r}, 'w').write('import os')\nreturn x, x"),
+                  Outcome.ERROR, "PermissionError", "landlock"),
+    "write_outside": (hostile(f"open({str(TARGET)!r}, 'w').write('x')\nreturn x, x"), Outcome.ERROR,
+                      "PermissionError", "landlock"),
+    "kill_parent": (hostile("os.kill(os.getppid(), signal.SIGKILL)\nreturn x, x", "import os, signal"),
+                    Outcome.ERROR, "PermissionError", "landlock"),
+    "monkeypatch_numpy": (hostile("np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n"
+                                  "return x * 0.0, x"), Outcome.FAILED, "values differ", None),
+    "always_true_eq": (hostile("class Yes:\n    def __eq__(self, other):\n        return True\nreturn Yes(), x"),
+                       Outcome.FAILED, "Yes", None),
+    "ndarray_subclass": (hostile("class Sub(np.ndarray):\n    pass\nreturn np.maximum(x, 0).view(Sub), x"),
+                         Outcome.FAILED, "an ndarray subclass", None),
+    "huge_array": (hostile("return np.zeros(12 * 2**20), x"), Outcome.FAILED, "over the size limit", None),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_hostile_submission(case, tmp_path, honest_scores):
+    source, outcome, fragment, layer = CASES[case]
+    if layer and layer not in LAYERS:
+        pytest.skip(f"{layer} is not available on this machine")
+    folder = write_module(tmp_path / "submission", "activations", source)
+    verdicts = grade_in_sandbox(folder, frame_mb=64)
+    relu = verdicts[RELU]
+    assert relu.outcome is outcome, relu.message
+    assert fragment in relu.message
+    if outcome is not Outcome.PASSED:
+        assert relu.score == 0
+    untouched = {cid: v.score for cid, v in verdicts.items() if not cid.startswith("activations::relu")}
+    assert untouched == {cid: s for cid, s in honest_scores.items() if not cid.startswith("activations::relu")}
+    # Nothing left behind, and the honest submission still gets the same score.
+    assert not TARGET.exists() and not (SITE / "dlgrade_evil.pth").exists()
+    assert not list(pathlib.Path(tmp_path / "submission").glob("big.bin"))
+    assert {cid: v.score for cid, v in grade_in_sandbox(SOLUTIONS).items()} == honest_scores
+
+
+@needs["seccomp"]
+def test_tcp_connection_to_localhost_is_refused(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(5)
+    port = server.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: _accept(server, accepted), daemon=True).start()
+    folder = write_module(tmp_path, "activations", hostile(
+        f"socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(x.tobytes())\nreturn x, x",
+        "import socket"))
+    verdict = grade_in_sandbox(folder)[RELU]
+    assert verdict.outcome is Outcome.ERROR and "PermissionError" in verdict.message
+    server.close()
+    assert accepted == []
+
+
+def _accept(server, accepted):
+    try:
+        accepted.append(server.accept())
+    except OSError:
+        pass
+
+
+def test_exit_at_import_is_an_error_for_that_module_only(tmp_path):
+    folder = write_module(tmp_path, "activations", "import os\nos._exit(3)\n")
+    verdicts = grade_in_sandbox(folder)
+    assert {v.outcome for v in verdicts.values()} == {Outcome.ERROR}
+    assert all("importing activations.py" in v.message and "exited with status 3" in v.message
+               for v in verdicts.values())
+
+
+def test_sys_exit_at_import(tmp_path):
+    folder = write_module(tmp_path, "activations", "import sys\nsys.exit(0)\n")
+    verdict = grade_in_sandbox(folder)[RELU]
+    assert verdict.outcome is Outcome.ERROR and "SystemExit" in verdict.message
+
+
+def test_the_child_runs_in_its_own_session_and_temp_dir(tmp_path):
+    folder = write_module(tmp_path, "activations", hostile(
+        "return np.array([os.getsid(0), os.getpid(), float(os.getcwd().startswith(tempfile.gettempdir()))]), x",
+        "import os, tempfile"))
+    with SandboxExecutor(folder) as executor:
+        import numpy as np
+
+        result = executor.call("activations", "relu_forward", (np.zeros(1),))
+        sid, pid, in_tmp = result.value[0]
+        assert sid == pid != os.getsid(0)
+        assert in_tmp == 1.0
+        workdir = executor.workdir
+    assert not os.path.exists(workdir)
+
+
+def test_layers_are_reported():
+    assert LAYERS[:2] == ["process", "rlimits"]
