@@ -4,13 +4,12 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from .engine import Mistake, Topic
-from .engine.strategies import any_shape, array, floats, inputs
+from .engine.strategies import any_shape, array, inputs
 
 TOPIC = Topic("activations", "Nonlinearities and their derivatives", difficulty="easy")
 
 any_x = inputs(x=any_shape().flatmap(array))
-# Exact zeros and small integers, where ReLU's and ELU's kinks are.
-kinked_x = inputs(x=any_shape().flatmap(lambda s: array(s, elements=st.sampled_from([-2.0, -1.0, 0.0, 1.0, 2.0]) | floats())))
+kinked_x = any_x  # arrays plant exact zeros, where ReLU's and ELU's kinks are, in about half the examples
 extremes = {"x": np.array([-1000.0, -750.0, -710.0, -30.0, 0.0, 30.0, 710.0, 750.0, 1000.0])}
 
 naive_overflow = Mistake(
@@ -39,8 +38,7 @@ TOPIC.layer("relu", inputs=kinked_x, cases=[{"x": np.array([-1.0, 0.0, 0.0, 2.0]
 ])
 
 ALPHA = st.sampled_from([1.0, 0.5, 2.0])
-TOPIC.layer("elu", inputs=inputs(x=any_shape().flatmap(lambda s: array(s, elements=st.sampled_from([-1.0, 0.0, 1.0]) | floats())),
-                                 alpha=ALPHA),
+TOPIC.layer("elu", inputs=inputs(x=any_shape().flatmap(array), alpha=ALPHA),
             cases=[{"x": np.array([-3.0, -1.0, 0.0, 0.5, 2.0]), "alpha": 2.0}],
             oracle=lambda x, alpha: F.elu(x, alpha=alpha), grads=("x",), mistakes=[
     Mistake("elu_alpha_ignored", "the negative branch is alpha * (e^x - 1): alpha was left out",
