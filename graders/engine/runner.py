@@ -22,8 +22,9 @@ def hidden_seed() -> int:
 class Grader:
     """Runs topic checks against implementations, with one oracle for all of them."""
 
-    def __init__(self, device: str = "auto", hidden: bool = False, timeout: float | None = None):
-        self.oracle = Oracle(device)
+    def __init__(self, device: str = "auto", hidden: bool = False, timeout: float | None = None,
+                 cache_oracle: bool = False):
+        self.oracle = Oracle(device, cache=cache_oracle)  # a batch grader caches: same inputs for everyone
         self.hidden = hidden
         self.timeout = timeout  # caps every call's deadline, seconds
 

@@ -66,6 +66,26 @@ def _filesystem_view() -> dict:
     return {"read_paths": sorted(set(read)), "read_dirs_listing": listing}
 
 
+NOBODY = 65534
+
+
+def _readable_by_others(path: pathlib.Path) -> bool:
+    """Can an unprivileged uid reach ``path`` (o+x on every directory above it, o+r on it)?"""
+    path = path.resolve()
+    for parent in reversed(path.parents):
+        if not parent.stat().st_mode & 0o001:
+            return False
+    return bool(path.stat().st_mode & 0o004)
+
+
+def _separate_uid():
+    """Root hands the child to uid nobody, if the interpreter and its library are readable by it."""
+    if os.geteuid() != 0:
+        return None
+    needed = [pathlib.Path(sys.executable), pathlib.Path(sysconfig.get_paths()["stdlib"])]
+    return NOBODY if all(_readable_by_others(p) for p in needed) else None
+
+
 def sandbox_layers() -> list[str]:
     """The protection layers a child gets on this machine (probed by starting one)."""
     return list(_probe())
@@ -91,10 +111,10 @@ class SandboxExecutor(Executor):
     """Runs one submission in its own sandboxed child process."""
 
     def __init__(self, folder, *, memory_mb: int = 1024, cpu_seconds: int = 600, file_mb: int = 16,
-                 frame_mb: int = 64, landlock: bool = True, seccomp: bool = True):
+                 frame_mb: int = 64, landlock: bool = True, seccomp: bool = True, netns: bool = True):
         super().__init__(folder)
         self.memory_mb, self.cpu_seconds, self.file_mb, self.frame_cap = memory_mb, cpu_seconds, file_mb, frame_mb * 2**20
-        self.use_landlock, self.use_seccomp = landlock, seccomp
+        self.use_landlock, self.use_seccomp, self.use_netns = landlock, seccomp, netns
         self.process: subprocess.Popen | None = None
         self.workdir: str | None = None
         self.layers: list[str] = []
@@ -123,6 +143,11 @@ class SandboxExecutor(Executor):
         for name in RUNTIME_FILES:
             shutil.copyfile(here / name, os.path.join(runtime, name))
         pathlib.Path(runtime, "__init__.py").write_text("")
+        uid = _separate_uid()
+        if uid is not None:
+            for root, dirs, files in os.walk(workdir):
+                for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                    os.chown(name, uid, uid)
         return workdir
 
     def _ensure_child(self) -> None:
@@ -138,6 +163,7 @@ class SandboxExecutor(Executor):
             "landlock": self.use_landlock and sys.platform == "linux", "seccomp": self.use_seccomp,
             "write_dirs": [self.workdir], "device_files": ["/dev/null", "/dev/urandom", "/dev/zero"],
             "gymnasium": importlib.util.find_spec("gymnasium") is not None,
+            "netns": self.use_netns and sys.platform == "linux", "uid": _separate_uid(),
             **_filesystem_view(),
         }
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.workdir, "TMPDIR": self.workdir,
@@ -275,3 +301,16 @@ def _refs(value):
     elif isinstance(value, dict):
         for item in value.values():
             yield from _refs(item)
+
+
+def missing_layers() -> dict[str, str]:
+    """Guards this machine does not give the child, and why (printed at start-up beside the active ones)."""
+    active = set(sandbox_layers())
+    reasons = {
+        "netns": "no network namespace (needs root or unprivileged user namespaces)",
+        "landlock": "no Landlock (Linux 5.13+ with Landlock enabled)",
+        "seccomp": "no seccomp filter (needs Linux, libseccomp and the pyseccomp package)",
+        "uid": ("no separate uid (only when running as root with an interpreter other users can read)"),
+    }
+    present = {layer.split()[0] for layer in active}
+    return {layer: why for layer, why in reasons.items() if layer not in present}
