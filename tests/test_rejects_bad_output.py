@@ -140,6 +140,14 @@ def test_stubs_report_not_implemented_without_running():
     assert all("not implemented yet" in v.message for v in verdicts.values())
 
 
+def test_a_stub_redefined_later_in_the_module_counts_as_implemented(tmp_path):
+    folder = write_module(tmp_path, "activations", """
+        def relu_forward(x):
+            return np.maximum(x, 0.0), x
+        """, base=EXERCISES)
+    assert grade_check(folder, RELU_FWD).passed
+
+
 def test_not_implemented_helper_called_by_an_implemented_function(tmp_path):
     folder = write_module(tmp_path, "losses", """
         def log_softmax(x):

@@ -76,11 +76,13 @@ def read_source(folder: pathlib.Path, topic: str) -> SourceInfo:
     except (ValueError, UnicodeDecodeError) as err:
         info.error = f"{path.name} cannot be read as Python source: {err}"
         return info
-    for node in tree.body:
+    for node in tree.body:  # a later definition replaces an earlier one, as when the module runs
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info.functions.add(node.name)
             if isinstance(node, ast.FunctionDef) and is_stub(node):
                 info.stubs.add(node.name)
+            else:
+                info.stubs.discard(node.name)
     info.forbidden = forbidden_imports(tree)
     return info
 
