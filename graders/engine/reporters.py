@@ -60,6 +60,7 @@ def print_table(report: Report, console: Console | None = None, verbose: bool = 
                 shown.add((v.outcome, text))
                 result.append(f"{v.check} [{v.outcome.value}]: ", style=STYLE[v.outcome])
                 result.append(text + "\n")
+        result.rstrip()
         table.add_row(topic, function, f"{_points(score)}/{_points(max_score)}", f"{passed}/{len(verdicts)}", result)
     console.print(table)
     console.print(f"Total: {_points(report.score)}/{_points(report.max_score)}  "
