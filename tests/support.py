@@ -38,11 +38,21 @@ class Mutant:
         return self.fails.split("::")[0]
 
 
+#: Topics whose module imports another topic's module (optim's fit_mlp uses mlp's init_mlp and mlp_loss).
+SIBLINGS = {"optim": ("mlp",)}
+
+
 def write_module(folder: pathlib.Path, topic: str, source: str, base: pathlib.Path | None = SOLUTIONS) -> pathlib.Path:
-    """Write ``<topic>.py`` into folder: the base module's source (if any) followed by ``source``."""
+    """Write ``<topic>.py`` into folder: the base module's source (if any) followed by ``source``.
+
+    With a base, the modules the topic imports (SIBLINGS) are copied from it too, unless already there.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     text = (base / f"{topic}.py").read_text() + "\n\n" if base is not None else ""
     (folder / f"{topic}.py").write_text(text + textwrap.dedent(source))
+    for sibling in SIBLINGS.get(topic, ()) if base is not None else ():
+        if not (folder / f"{sibling}.py").exists():
+            (folder / f"{sibling}.py").write_text((base / f"{sibling}.py").read_text())
     return folder
 
 

@@ -192,6 +192,15 @@ class Context:
             message += f"\nLikely mistake ({diagnosis.name}): {diagnosis.message}"
         raise Mismatch(message, diagnosis)
 
+    def refute(self, message: str, got: CallResult | object, expected: tuple = (), mistakes=None):
+        """Fail a property check with ``message``, naming the first predicate mistake (of ``mistakes``,
+        by default the check's) that holds for ``got``; ``expected`` is what predicates see as expected."""
+        call = got if isinstance(got, CallResult) else None
+        value = call.value if call else got
+        predicates = [m for m in (self.check.mistakes if mistakes is None else mistakes) if m.when is not None]
+        self.fail(message, self.diagnose(value, tuple(expected), (), self.check.function, DEFAULT, predicates,
+                                         call=call))
+
 
 def _copies(inputs: dict) -> dict:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in (inputs or {}).items()}

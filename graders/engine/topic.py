@@ -12,6 +12,7 @@ from typing import Callable
 
 from .checks import Check, Mistake, Mismatch
 from .compare import ANY, DEFAULT, Tolerance
+from .perf import Limit, limit_body
 from .values import Ref
 
 
@@ -139,6 +140,42 @@ class Topic:
                            max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes)),
             self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
                            max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes)),
+        )
+
+    def limit(self, function: str, *, inputs: dict, factor: float, hint: str = "", name: str = "fast_enough",
+              returns=("out",), forward: str | None = None, cache_index: int = 1, differentiable: int = 1,
+              cache: bool = False, points: float = 1.0, repeats: int = 5, timeout: float = 10.0) -> Check:
+        """A performance limit: on ``inputs`` (one fixed case), ``function`` may take at most
+        ``factor`` times the reference solution's time, and must give the reference's output.
+
+        ``returns`` names the outputs (``cache``: the last one is an opaque cache). With
+        ``forward``, ``function`` is a backward: each timed call gets a random upstream
+        gradient (shaped like the forward's first ``differentiable`` outputs) and the
+        cache at index ``cache_index`` of an untimed forward call's result. See perf.py.
+        """
+        limit = Limit(factor, hint, repeats=repeats)
+        names = tuple(returns) + (("cache",) if cache else ())
+        body = limit_body(function, limit, names, forward=forward, cache=cache, cache_index=cache_index,
+                          differentiable=differentiable)
+        self._function(function)
+        return self.add(Check(self.name, function, name, body, None, (dict(inputs),), points, timeout=timeout,
+                              description=f"at most {factor:g}x the reference solution's time on a stated input"))
+
+    def layer_limits(self, name: str, *, inputs: dict, factor, hint: str = "", outputs=("out",), grads=("x",),
+                     differentiable=1, points=(1.0, 1.0), check_name: str = "fast_enough") -> tuple[Check, Check]:
+        """Limits on both halves of a ``<name>_forward`` / ``<name>_backward`` pair (see :meth:`layer`).
+
+        ``factor``: one number for both, or (forward factor, backward factor).
+        """
+        forward_factor, backward_factor = factor if isinstance(factor, tuple) else (factor, factor)
+        forward, backward = f"{name}_forward", f"{name}_backward"
+        outputs = tuple(outputs)
+        return (
+            self.limit(forward, inputs=inputs, factor=forward_factor, hint=hint, name=check_name, returns=outputs,
+                       cache=True, points=points[0]),
+            self.limit(backward, inputs=inputs, factor=backward_factor, hint=hint, name=check_name,
+                       returns=tuple(f"d{g}" for g in grads), forward=forward, cache_index=len(outputs),
+                       differentiable=differentiable, points=points[1]),
         )
 
 

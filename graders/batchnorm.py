@@ -1,0 +1,138 @@
+"""Checks for the batchnorm topic: batch normalization of (N, D) and (N, C, H, W) inputs, train and eval."""
+import numpy as np
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from .engine import ANY, Mismatch, Mistake, Topic
+from .engine.strategies import array, size
+
+TOPIC = Topic("batchnorm", "Batch normalization", difficulty="hard")
+OUTPUTS = ("out", "running_mean", "running_var")
+
+
+def batch_norm(x, gamma, beta, running_mean, running_var, train, momentum, eps):
+    """What nn.BatchNorm1d (x (N, D)) and nn.BatchNorm2d (x (N, C, H, W)) compute, with the updated running stats."""
+    mean, var = running_mean.clone(), running_var.clone()
+    out = F.batch_norm(x, mean, var, gamma, beta, training=train, momentum=momentum, eps=eps)
+    return out, mean, var
+
+
+MOMENTA = st.sampled_from([0.1, 0.01, 0.3, 0.9])  # not 0.5, where the two conventions agree
+EPSILONS = st.sampled_from([1e-5, 1e-3, 0.1])
+
+
+@st.composite
+def bn_inputs(draw, spatial=False, train=True, steps=0):
+    c = draw(size(1, 5))
+    if spatial:
+        h, w = draw(size(1, 4)), draw(size(1, 4))
+        shape = (draw(size(1 if (h * w > 1 or not train) else 2, 4)), c, h, w)
+    else:
+        shape = (draw(size(2 if train else 1, 8)), c)
+    case = {"x": draw(array(shape)), "gamma": draw(array((c,))), "beta": draw(array((c,))),
+            "running_mean": draw(array((c,))), "running_var": draw(array((c,), 0.1, 3.0)), "train": train,
+            "momentum": draw(MOMENTA), "eps": draw(EPSILONS)}
+    if steps:  # more training batches, then one in eval mode, all of x's shape
+        case["more_x"] = [draw(array(shape)) for _ in range(draw(st.integers(1, steps)))]
+        case["eval_x"] = draw(array(shape))
+    return case
+
+
+def _stats(x):
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    return x.mean(axis=axes), x.var(axis=axes), x.size // x.shape[1]
+
+
+def _per_channel(v, x):
+    return v if x.ndim == 2 else v[:, None, None]
+
+
+def _normalized(x, gamma, beta, mean, var, eps, eps_outside=False):
+    std = np.sqrt(_per_channel(var, x)) + eps if eps_outside else np.sqrt(_per_channel(var, x) + eps)
+    return _per_channel(gamma, x) * (x - _per_channel(mean, x)) / std + _per_channel(beta, x)
+
+
+def _running(unbiased=True, swapped=False):
+    """Buggy running-statistics updates (a variant: the wrong outputs by name)."""
+    def variant(x, gamma, beta, running_mean, running_var, train, momentum, eps):
+        mean, var, n = _stats(x)
+        m = 1 - momentum if swapped else momentum
+        var = var * n / (n - 1) if unbiased else var
+        return {"running_mean": (1 - m) * running_mean + m * mean, "running_var": (1 - m) * running_var + m * var}
+
+    return variant
+
+
+def _eps_outside(x, gamma, beta, running_mean, running_var, train, momentum, eps):
+    mean, var, _ = _stats(x)
+    return {"out": _normalized(x, gamma, beta, mean, var, eps, eps_outside=True)}
+
+
+def _batch_stats_in_eval(x, gamma, beta, running_mean, running_var, train, momentum, eps):
+    mean, var, _ = _stats(x)
+    return {"out": _normalized(x, gamma, beta, mean, var, eps)}
+
+
+def _constant_stats_backward(dout, x, gamma, beta, running_mean, running_var, train, momentum, eps):
+    return {"dx": dout * _per_channel(gamma / np.sqrt(_stats(x)[1] + eps), x)}
+
+
+def _per_position(obs):
+    x, gamma, beta, eps = (obs.inputs[k] for k in ("x", "gamma", "beta", "eps"))
+    if x.shape[2] * x.shape[3] == 1 or np.shape(obs.got[0]) != x.shape:
+        return False
+    out = _per_channel(gamma, x) * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + _per_channel(beta, x)
+    return np.allclose(obs.got[0], out, rtol=1e-6, atol=1e-8)
+
+
+biased = Mistake("biased_running_variance", "the running variance is updated with the unbiased batch variance "
+                 "(divide by n - 1, as PyTorch), although the output is normalized with the biased one",
+                 variant=_running(unbiased=False))
+swapped = Mistake("swapped_momentum", "PyTorch's momentum weighs the new batch: running = (1 - momentum) * running "
+                  "+ momentum * batch", variant=_running(swapped=True))
+eps_outside = Mistake("eps_outside_sqrt", "eps goes inside the square root: (x - mean) / sqrt(var + eps)",
+                      variant=_eps_outside)
+eval_batch_stats = Mistake("eval_uses_batch_statistics", "in eval mode (train=False) normalize with the running "
+                           "mean and variance, not with the batch's", variant=_batch_stats_in_eval)
+constants = Mistake("backward_treats_stats_as_constants", "the batch mean and variance depend on x too: dx has "
+                    "the terms from d(mean)/dx and d(var)/dx (dx = gamma / std * (dout - mean(dout) - xhat * "
+                    "mean(dout * xhat)))", variant=_constant_stats_backward, stage="backward")
+per_position = Mistake("spatial_stats_per_position", "BatchNorm2d keeps one mean and variance per channel, over "
+                       "N, H and W together, not one per (channel, row, column)", when=_per_position)
+TRAIN_MISTAKES = [biased, swapped, eps_outside]
+
+
+def _over_steps(function):
+    """Train on several batches, threading the returned running statistics into the next call, then eval."""
+
+    def body(ctx, case):
+        state = {k: case[k] for k in ("running_mean", "running_var")}
+        batches = [(case["x"], True)] + [(x, True) for x in case["more_x"]] + [(case["eval_x"], False)]
+        for step, (x, train) in enumerate(batches, 1):
+            args = {"x": x, "gamma": case["gamma"], "beta": case["beta"], **state, "train": train,
+                    "momentum": case["momentum"], "eps": case["eps"]}
+            expected, _ = ctx.torch(batch_norm, args)
+            got = ctx.call(function, **args)
+            ctx.inputs = args  # mistakes are recognized on this step's inputs
+            try:
+                ctx.expect(got, expected + (ANY,), OUTPUTS + ("cache",),
+                           mistakes=TRAIN_MISTAKES if train else [eval_batch_stats])
+            except Mismatch as exc:  # say which step, and re-raise the same failure
+                mode = "training" if train else "eval, after training"
+                exc.message = (f"step {step} of {len(batches)} ({mode}; momentum {case['momentum']}, running "
+                               f"statistics from your previous step): {exc.message}")
+                exc.args = (exc.message,)
+                raise
+            state = {"running_mean": got.value[1], "running_var": got.value[2]}
+
+    return body
+
+
+for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
+    TOPIC.describe(f"{name}_forward", "per-channel statistics of (N, C, H, W)" if spatial else "(N, D) features")
+    TOPIC.layer(name, inputs=bn_inputs(spatial), oracle=batch_norm, outputs=OUTPUTS, grads=("x", "gamma", "beta"),
+                mistakes=TRAIN_MISTAKES + [constants] + ([per_position] if spatial else []))
+    TOPIC.function(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
+                   oracle=batch_norm, returns=OUTPUTS, cache=True, mistakes=[eval_batch_stats])
+    TOPIC.check(f"{name}_forward", "running_stats_over_steps", inputs=bn_inputs(spatial, steps=3), max_examples=15,
+                mistakes=TRAIN_MISTAKES + [eval_batch_stats])(_over_steps(f"{name}_forward"))

@@ -1,0 +1,131 @@
+"""Checks for the dropout topic: inverted dropout, graded by properties (never by a particular random stream)."""
+import numpy as np
+from hypothesis import strategies as st
+
+from .engine import Mistake, Ref, Rng, Topic
+from .engine.compare import DEFAULT
+from .engine.strategies import any_shape, array, inputs
+
+TOPIC = Topic("dropout", "Regularization by dropping units", difficulty="medium")
+SIGMAS = 6  # a statistical check fails a correct implementation with probability ~2e-9
+
+
+def nonzero(shape):
+    """Values in +-[0.5, 5.5]: a dropped unit (0) never looks like a kept one."""
+    return array(shape, specials=False).map(lambda a: a + np.where(a < 0, -0.5, 0.5))
+
+
+P = st.sampled_from([0.1, 0.25, 0.4, 0.7, 0.9])  # not 0.5, where p and 1 - p look alike
+# Above 2**32: never the seed that filled x (hypothesis likes drawing one integer twice), so mask and x are
+# independent streams, as the statistical checks assume.
+RNGS = st.integers(0, 2**32 - 1).map(lambda seed: Rng(2**32 + seed))
+small = inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.just(True), rng=RNGS)
+large = inputs(x=nonzero((200, 500)), p=P, train=st.just(True), rng=RNGS)  # 100 000 units for the statistics
+
+
+def _out(ctx, got, x):
+    value = got.value
+    if type(value) not in (tuple, list) or len(value) != 2 or type(value[0]) is not np.ndarray \
+            or value[0].shape != x.shape or value[0].dtype.kind != "f":
+        ctx.fail(f"dropout_forward() should return (out, cache) with out a float array of shape {x.shape}")
+    return value[0]
+
+
+def _only(*candidates):
+    """Predicate: each output equals one of the candidates ``f(x, p)`` at its position."""
+    def holds(obs):
+        out, x, p = np.asarray(obs.got[0]), obs.inputs["x"], obs.inputs["p"]
+        return bool(np.all(np.any([DEFAULT.close(out, f(x, p)) for f in candidates], axis=0)))
+
+    return holds
+
+
+def _dropped_fraction_near(target):
+    def holds(obs):
+        out, p = np.asarray(obs.got[0]), obs.inputs["p"]
+        q = target(p)
+        return abs((out == 0).mean() - q) <= SIGMAS * np.sqrt(q * (1 - q) / out.size)
+
+    return holds
+
+
+not_inverted = Mistake("dropout_not_inverted", "inverted dropout scales the kept units by 1 / (1 - p) in training, "
+                       "so that the expectation is unchanged and eval needs no rescaling",
+                       when=_only(lambda x, p: 0 * x, lambda x, p: x))
+keep_probability = Mistake("p_as_keep_probability", "p is the probability of dropping a unit (PyTorch's meaning): "
+                           "keep it with probability 1 - p and scale by 1 / (1 - p)",
+                           when=lambda obs: _only(lambda x, p: 0 * x, lambda x, p: x / p)(obs)
+                           or _dropped_fraction_near(lambda p: 1 - p)(obs))
+
+
+@TOPIC.check("dropout_forward", "outputs_zero_or_scaled", inputs=small, mistakes=[not_inverted, keep_probability])
+def zero_or_scaled(ctx, case):
+    """In training every output is 0 (dropped) or x / (1 - p) (kept)."""
+    got = ctx.call("dropout_forward", **case)
+    out, x, p = _out(ctx, got, case["x"]), case["x"], case["p"]
+    bad = ~(DEFAULT.close(out, 0.0) | DEFAULT.close(out, x / (1 - p)))
+    if bad.any():
+        i = np.unravel_index(np.argmax(bad), x.shape)
+        ctx.refute(f"{int(bad.sum())} of {x.size} outputs are neither 0 nor x / (1 - p); at index "
+                   f"{tuple(map(int, i))}: x = {x[i]:.6g}, p = {p}, out = {out[i]:.6g} (expected 0 or "
+                   f"{x[i] / (1 - p):.6g})", got)
+
+
+@TOPIC.check("dropout_forward", "drop_rate_is_p", inputs=large, max_examples=4, mistakes=[keep_probability])
+def drop_rate(ctx, case):
+    """The fraction of zeroed units is p, within 6 standard deviations of the binomial count."""
+    got = ctx.call("dropout_forward", **case)
+    out, p = _out(ctx, got, case["x"]), case["p"]
+    n, dropped = out.size, int((out == 0).sum())
+    bound = SIGMAS * np.sqrt(n * p * (1 - p))
+    if abs(dropped - n * p) > bound:
+        ctx.refute(f"{dropped} of {n} outputs are 0 ({dropped / n:.4f}); with p = {p} expected {n * p:.0f} "
+                   f"+- {bound:.0f} ({SIGMAS} standard deviations)", got)
+
+
+@TOPIC.check("dropout_forward", "preserves_expectation", inputs=large, max_examples=4, mistakes=[not_inverted])
+def expectation(ctx, case):
+    """sum(out) equals sum(x) within 6 standard deviations: E[out] = x."""
+    got = ctx.call("dropout_forward", **case)
+    out, x, p = _out(ctx, got, case["x"]), case["x"], case["p"]
+    bound = SIGMAS * np.sqrt((x**2).sum() * p / (1 - p))
+    if abs(out.sum() - x.sum()) > bound:
+        ctx.refute(f"sum(out) = {out.sum():.6g} but sum(x) = {x.sum():.6g}; inverted dropout keeps the expectation "
+                   f"(allowed difference {bound:.3g}, {SIGMAS} standard deviations)", got)
+
+
+active_in_eval = Mistake("dropout_active_in_eval", "with train=False dropout does nothing: return x unchanged",
+                         when=lambda obs: bool(np.any(np.asarray(obs.got[0]) == 0)) or _only(
+                             lambda x, p: x / (1 - p), lambda x, p: x * (1 - p))(obs))
+TOPIC.function("dropout_forward", name="eval_is_identity", returns=("out",), cache=True,
+               rule=lambda x, p, train, rng: x, mistakes=[active_in_eval],
+               inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.just(False),
+                             rng=RNGS))
+TOPIC.function("dropout_forward", name="keeps_everything_at_p_0", returns=("out",), cache=True,
+               rule=lambda x, p, train, rng: x, inputs=inputs(x=nonzero((20, 30)), p=st.just(0.0),
+                                                               train=st.just(True), rng=RNGS), max_examples=3)
+TOPIC.function("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=True,
+               rule=lambda x, p, train, rng: np.zeros_like(x), inputs=inputs(x=nonzero((20, 30)), p=st.just(1.0),
+                                                                           train=st.just(True), rng=RNGS),
+               max_examples=3)
+
+
+def _fresh_mask(obs):
+    """dx agrees with the forward's mask wherever both keep a unit, but its zeros are elsewhere."""
+    dx, expected = np.asarray(obs.got), obs.expected[0]
+    both = (dx != 0) & (expected != 0)
+    return obs.inputs["train"] and bool(np.any((dx == 0) != (expected == 0))) \
+        and bool(np.all(DEFAULT.close(dx[both], expected[both])))
+
+
+@TOPIC.check("dropout_backward", "uses_forward_mask", mistakes=[Mistake(
+    "fresh_mask_in_backward", "the backward must reuse the forward's mask (keep it in the cache), not draw a new one",
+    when=_fresh_mask)],
+    inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.booleans(), rng=RNGS))
+def uses_forward_mask(ctx, case):
+    """dx = dout * out / x: the gradient flows exactly through the units the forward kept, scaled alike."""
+    first = ctx.call("dropout_forward", **case)
+    out = _out(ctx, first, case["x"])
+    (dout,) = ctx.upstream(out)
+    got = ctx.call("dropout_backward", dout, Ref(first.call_id, (1,)))
+    ctx.expect(got, (dout * out / case["x"],), ("dx",), mistakes=ctx.check.mistakes)

@@ -1,0 +1,237 @@
+"""Performance limits: a student's function may take at most K times the reference's time.
+
+A limit is a check on one stated input (a fixed case, large enough that the
+work dominates the call's overhead). Its body calls the student's function
+through the context (so the executor, its deadline and its gating apply as
+for any check) and the trusted reference solution (``solutions/``, or the
+folder in $DLGRADE_REFERENCE) on the same arguments, interleaved: reference,
+student, reference, student, ... Each call is timed by the grading process
+around the call (``CallResult.seconds``, measured by the executor on the
+trusted side); nothing the student's code reports is used. The best time of
+each side is kept, and their ratio decides: ratios survive a noisy or slower
+machine where absolute times would not.
+
+The reference runs under the student's conditions: in this process (an
+:class:`InProcessExecutor`, cached) when the student's code does, as for
+``dlgrade check`` and ``pytest exercises``; in a sandbox child of its own when
+the student's code runs sandboxed, since a sandboxed call's time includes
+moving arguments and results through pipes (1.3 MB of im2col cache took
+~10 ms, 25x the reference's own in-process time). The hard deadline is the
+executor's per-call timeout, as for every call.
+
+The output on the timing input must also agree with the reference's output
+(at the default tolerance): speed earns nothing for a wrong answer.
+
+For a backward (``forward`` given) every timed call is preceded by an
+untimed call of the forward on the same side, whose cache the backward gets,
+and the upstream gradient is the same random array on both sides.
+"""
+from __future__ import annotations
+
+import atexit
+import functools
+import gc
+import importlib.util
+import os
+import pathlib
+from dataclasses import dataclass
+
+from .checks import Abort
+from .compare import ANY, DEFAULT, compare_returns
+from .executor import InProcessExecutor
+from .results import Outcome
+from .sandbox import SandboxExecutor
+from .values import Ref
+
+#: Where the trusted reference implementation lives (default: the installed ``solutions`` package).
+REFERENCE_ENV = "DLGRADE_REFERENCE"
+#: Deadline of a reference call, seconds (it takes milliseconds).
+REFERENCE_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How fast is fast enough.
+
+    ``factor``: the most the student's best time may be, in multiples of the
+    reference's best time. ``repeats``: timed calls per side after the first one
+    (whose time counts too). ``budget``: seconds of the student's calls
+    after which no further repeat is started (a function that slow needs no six
+    samples to show it); at least two calls are timed.
+    """
+
+    factor: float
+    hint: str = ""
+    repeats: int = 5
+    budget: float = 0.5
+
+
+@dataclass(frozen=True)
+class Timing:
+    student: float  # best seconds of one call
+    reference: float
+    samples: int  # calls timed on each side
+
+    @property
+    def ratio(self) -> float:
+        return self.student / max(self.reference, 1e-9)
+
+
+class ReferenceExecutor(InProcessExecutor):
+    """The trusted reference, in this process; forgets returned values after each measurement."""
+
+    def forget(self) -> None:
+        self._results.clear()
+
+
+class SandboxedReference(SandboxExecutor):
+    """The trusted reference in a sandbox child, for timing beside a sandboxed submission: both then pay
+    the same transfer of arguments and results. The child keeps every returned value, so it is
+    replaced after ``RECYCLE_AFTER`` calls."""
+
+    RECYCLE_AFTER = 400
+
+    def __init__(self, folder):
+        super().__init__(folder)
+        self.calls = 0
+        atexit.register(self.close)
+
+    def _invoke(self, *args):
+        self.calls += 1
+        return super()._invoke(*args)
+
+    def forget(self) -> None:
+        if self.calls >= self.RECYCLE_AFTER:
+            self.close()
+            self.calls = 0
+
+
+def reference_folder() -> pathlib.Path:
+    if os.environ.get(REFERENCE_ENV):
+        return pathlib.Path(os.environ[REFERENCE_ENV]).resolve()
+    spec = importlib.util.find_spec("solutions")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the reference solutions (package `solutions`) are not installed")
+    return pathlib.Path(list(spec.submodule_search_locations)[0]).resolve()
+
+
+@functools.lru_cache(maxsize=8)
+def reference_executor(folder: pathlib.Path | None = None, sandboxed: bool = False):
+    """The trusted reference (cached): in this process, or in a sandbox child when ``sandboxed``."""
+    folder = folder or reference_folder()
+    return SandboxedReference(folder) if sandboxed else ReferenceExecutor(folder)
+
+
+def _reference(executor):
+    """The reference timed under the same conditions as ``executor``: in this process for an
+    in-process executor (the student's own grading), in a sandbox child for a sandboxed one."""
+    try:
+        return reference_executor(sandboxed=isinstance(executor, SandboxExecutor))
+    except FileNotFoundError as exc:
+        raise Abort(Outcome.ERROR, f"performance limit not checked: {exc} (set {REFERENCE_ENV})") from None
+
+
+class _Side:
+    """One implementation under the stopwatch: the student's (through the context) or the reference's."""
+
+    def __init__(self, ctx, reference=None):
+        self.ctx, self.reference = ctx, reference
+        self.best, self.spent, self.samples = float("inf"), 0.0, 0
+
+    def call(self, function, args, timed):
+        if self.reference is None:
+            # Named arguments label an input changed in place in the message.
+            result = self.ctx.call(function, **args) if isinstance(args, dict) else self.ctx.call(function, *args)
+        else:
+            args = tuple(args.values()) if isinstance(args, dict) else args
+            result = self.reference.call(self.ctx.check.topic, function, args, timeout=REFERENCE_TIMEOUT)
+            if not result.ok:  # a grader bug, not the student's: say so instead of grading
+                raise Abort(Outcome.ERROR, f"performance limit not checked: the reference {function}() "
+                                           f"failed on the limit's input: {result.message}")
+        self.spent += result.seconds
+        if timed:
+            self.best = min(self.best, result.seconds)
+            self.samples += 1
+        return result
+
+    def run(self, function, args, forward=None, cache_index=None, upstream=()):
+        """One timed call of ``function`` (after an untimed ``forward`` whose cache it gets); its result."""
+        if forward is None:
+            return self.call(function, args, timed=True)
+        first = self.call(forward, args, timed=False)
+        value = first.value
+        if type(value) not in (tuple, list) or len(value) <= cache_index:
+            raise _BadForward(forward, value)
+        return self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True)
+
+
+class _BadForward(Exception):
+    def __init__(self, forward, value):
+        super().__init__(forward)
+        self.forward = forward
+
+
+def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | None = None,
+            cache_index: int = 1, differentiable: int = 1):
+    """Time the student's and the reference's ``function`` on ``inputs``, interleaved.
+
+    Returns (timing, student's first result, reference's first result).
+    """
+    reference = _reference(ctx.executor)
+    student, trusted = _Side(ctx), _Side(ctx, reference)
+    args = dict(inputs)
+    upstream = ()
+    if forward is not None:
+        probe = trusted.call(forward, args, timed=False)
+        upstream = ctx.upstream(*probe.value[:differentiable])
+    enabled = gc.isenabled()
+    gc.disable()  # no collection pauses inside a timed call (a full collect here would cost ~0.2 s)
+    try:
+        student_first = student.run(function, args, forward, cache_index, upstream)
+        reference_first = trusted.run(function, args, forward, cache_index, upstream)
+        for _ in range(limit.repeats):
+            if student.spent > limit.budget and student.samples >= 2:
+                break
+            trusted.run(function, args, forward, cache_index, upstream)
+            student.run(function, args, forward, cache_index, upstream)
+    except _BadForward as bad:
+        ctx.fail(f"cannot time {function}(): {bad.forward}() must first return its outputs and a cache")
+    finally:
+        if enabled:
+            gc.enable()
+        reference.forget()
+    return Timing(student.best, trusted.best, student.samples), student_first, reference_first
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3g} ms"
+
+
+def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None = None, cache: bool = False,
+               cache_index: int = 1, differentiable: int = 1):
+    """The body of a limit check: right on the timing input, then within ``limit.factor`` of the reference.
+
+    ``names`` label the function's outputs in messages; ``cache``: its last output
+    is an opaque cache (not compared).
+    """
+
+    def body(ctx, inputs):
+        timing, got, reference = measure(ctx, function, inputs, limit, forward=forward,
+                                          cache_index=cache_index, differentiable=differentiable)
+        expected = reference.value if len(names) > 1 else (reference.value,)
+        expected = tuple(expected)
+        if cache:
+            expected = expected[:-1] + (ANY,)
+        problems = compare_returns(got.value, expected, names, function, DEFAULT)
+        if problems:
+            ctx.fail(f"{function}() must be right on the timing input before its speed counts: {'; '.join(problems)}")
+        if timing.ratio > limit.factor:
+            ctx.fail(f"{function}() is too slow: it took {timing.ratio:.1f}x the reference solution's time "
+                     f"(best of {timing.samples}: {_ms(timing.student)} against {_ms(timing.reference)}); "
+                     f"the limit is {limit.factor:g}x." + (f" Hint: {limit.hint}" if limit.hint else ""))
+
+    return body
+
+
+__all__ = ["Limit", "ReferenceExecutor", "SandboxedReference", "Timing", "limit_body", "measure",
+           "reference_executor", "reference_folder"]

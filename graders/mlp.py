@@ -1,0 +1,231 @@
+"""Checks for the mlp topic: the affine layer, He initialization, the MLP's forward, backward and loss."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from .engine import Mistake, Rng, Topic
+from .engine.compare import describe
+from .engine.strategies import array, inputs, labels, size
+
+TOPIC = Topic("mlp", "Feed-forward network and backpropagation", difficulty="medium")
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+
+
+# -- the network: in torch (the oracle) and in numpy (for the buggy variants) -------------------------
+def torch_mlp(x, params, activation="relu"):
+    """The same network as nn.Linear layers (weight = W.T) with the hidden activation between them."""
+    act = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
+    layers = len(params) // 2
+    for l in range(1, layers + 1):
+        x = F.linear(x, params[f"W{l}"].T, params[f"b{l}"])
+        x = x if l == layers else act(x)
+    return x
+
+
+_NP = {"relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0) * 1.0),
+       "sigmoid": (lambda z: 0.5 * (1 + np.tanh(z / 2)), lambda z, a: a * (1 - a)),
+       "tanh": (np.tanh, lambda z, a: 1 - a * a)}
+
+
+def np_forward(x, params, activation, act_on_output=False):
+    f = _NP[activation][0]
+    layers, trace = len(params) // 2, []
+    for l in range(1, layers + 1):
+        z = x @ params[f"W{l}"] + params[f"b{l}"]
+        a = f(z) if l < layers or act_on_output else z
+        trace.append((x, z, a))
+        x = a
+    return x, trace
+
+
+def np_backward(dscores, x, params, activation, act_on_output=False, act_derivative=True):
+    _, trace = np_forward(x, params, activation, act_on_output)
+    df, grads, dh = _NP[activation][1], {}, dscores
+    for l in range(len(trace), 0, -1):
+        h, z, a = trace[l - 1]
+        dz = dh * df(z, a) if (l < len(trace) or act_on_output) and act_derivative else dh
+        grads[f"W{l}"], grads[f"b{l}"], dh = h.T @ dz, dz.sum(axis=0), dz @ params[f"W{l}"].T
+    return grads
+
+
+def np_loss_grads(x, y, params, activation):
+    scores, _ = np_forward(x, params, activation)
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return np_backward(p / len(y), x, params, activation)
+
+
+# -- inputs ----------------------------------------------------------------------------------------------
+@st.composite
+def affine_inputs(draw):
+    n, d, m = draw(size(1, 6)), draw(size(1, 6)), draw(size(1, 6))
+    return {"x": draw(array((n, d))), "w": draw(array((d, m))), "b": draw(array((m,)))}
+
+
+@st.composite
+def networks(draw, min_classes=1, with_labels=False):
+    """x, (y,) params of 1 to 4 layers, the hidden activation; batch sizes from 1. Moderate weights keep
+    deep scores well scaled, so the default tolerance holds for every summation order."""
+    sizes = [draw(size(1, 5)) for _ in range(draw(st.integers(1, 4)))] + [draw(size(min_classes, 5))]
+    n = draw(size(1, 6))
+    case = {"x": draw(array((n, sizes[0]), -3, 3))}
+    if with_labels:
+        case["y"] = draw(labels(n, sizes[-1]))
+    case["params"] = {k: v for l in range(1, len(sizes)) for k, v in (
+        (f"W{l}", draw(array((sizes[l - 1], sizes[l]), -1.5, 1.5))), (f"b{l}", draw(array((sizes[l],), -1, 1))))}
+    case["activation"] = draw(st.sampled_from(ACTIVATIONS))
+    return case
+
+
+def network_case(sizes, n, activation, seed, with_labels=False):
+    rng = np.random.default_rng(seed)
+    case = {"x": rng.uniform(-3, 3, (n, sizes[0]))}
+    if with_labels:
+        case["y"] = rng.integers(0, sizes[-1], n)
+    case["params"] = {k: v for l in range(1, len(sizes)) for k, v in (
+        (f"W{l}", rng.uniform(-1.5, 1.5, sizes[l - 1:l + 1])), (f"b{l}", rng.uniform(-1, 1, sizes[l])))}
+    return {**case, "activation": activation}
+
+
+# Depth 1 to 4, every activation, batches of one. Explicit cases run last first: the smallest failing one is shown.
+NET_SHAPES = [([6, 8, 8, 3], 7, "tanh"), ([5, 6, 4, 3, 4], 3, "relu"), ([4, 3, 5, 2], 1, "tanh"),
+              ([2, 4, 3], 1, "sigmoid"), ([3, 2], 1, "relu")]
+NET_CASES = [network_case(s, n, a, seed) for seed, (s, n, a) in enumerate(NET_SHAPES)]
+LOSS_CASES = [network_case(s, n, a, seed, with_labels=True) for seed, (s, n, a) in enumerate(NET_SHAPES)]
+
+# -- affine ----------------------------------------------------------------------------------------------
+TOPIC.describe("affine_forward", "a fully connected layer, x @ w + b", "easy")
+TOPIC.describe("affine_backward", "its gradients dx, dw, db", "easy")
+TOPIC.layer("affine", inputs=affine_inputs(), oracle=lambda x, w, b: F.linear(x, w.T, b), grads=("x", "w", "b"),
+            cases=[{"x": np.array([[1.0, -2.0, 0.5]]), "w": np.arange(6.0).reshape(3, 2) - 2, "b": np.array([0.5, -1.0])}],
+            mistakes=[
+    Mistake("dw_transposed", "dw has w's shape (D, M): it is x.T @ dout, not dout.T @ x",
+            variant=lambda dout, x, w, b: {"dw": dout.T @ x}, stage="backward"),
+    Mistake("db_wrong_axis", "b is broadcast over the batch (axis 0), so db = dout.sum(axis=0), shape (M,)",
+            variant=lambda dout, x, w, b: {"db": dout.sum(axis=1)}, stage="backward"),
+    Mistake("db_averaged", "db sums dout over the batch; the 1/N of a mean belongs to the loss, not to the layer",
+            variant=lambda dout, x, w, b: {"db": dout.mean(axis=0)}, stage="backward"),
+    Mistake("db_keepdims", "db has b's shape (M,), not (1, M): sum without keepdims",
+            variant=lambda dout, x, w, b: {"db": dout.sum(axis=0, keepdims=True)}, stage="backward"),
+])
+
+# -- init_mlp --------------------------------------------------------------------------------------------
+TOPIC.describe("init_mlp", "He-normal weights and zero biases", "easy")
+ignores_rng = Mistake("ignores_rng", "draw every weight from the rng argument (rng.standard_normal or rng.normal), "
+                      "not from np.random's global state or a generator of your own")
+SCALES = {  # weight variances of common wrong rules, as multiples of He's 2 / fan_in
+    Mistake("he_fan_out", "He-normal scales by fan_in, the layer's input size: std = sqrt(2 / layer_sizes[l-1])"):
+        [lambda fan_in, fan_out: fan_in / fan_out],
+    Mistake("std_is_variance", "2 / fan_in is the variance; the standard deviation is its square root"):
+        [lambda fan_in, fan_out: 2 / fan_in],
+    Mistake("not_he_scale", "that is LeCun's sqrt(1/fan_in) or Glorot's sqrt(2/(fan_in+fan_out)); "
+                            "He-normal, made for ReLU networks, has std = sqrt(2 / fan_in)"):
+        [lambda fan_in, fan_out: 0.5, lambda fan_in, fan_out: fan_in / (fan_in + fan_out)],
+}
+
+
+@TOPIC.check("init_mlp", "keys_shapes_and_zero_biases", inputs=inputs(
+        layer_sizes=st.lists(size(1, 8), min_size=2, max_size=5), rng=st.integers(0, 2**32 - 1).map(Rng)),
+        cases=[{"layer_sizes": [2, 1], "rng": Rng(0)}, {"layer_sizes": [3, 5, 4, 2], "rng": Rng(1)}])
+def init_shapes(ctx, case):
+    """'W1', 'b1', ..., 'WL', 'bL' with W_l (size_{l-1}, size_l) float weights, b_l zeros (size_l,)."""
+    params = check_params(ctx, ctx.call("init_mlp", **case).value, case["layer_sizes"])
+    for key, value in params.items():
+        if key[0] == "b" and np.any(value != 0):
+            ctx.fail(f"{key} should be all zeros, got {value}")
+        if key[0] == "W" and value.size > 1 and np.all(value == value.flat[0]):
+            ctx.fail(f"{key} has all its entries equal ({value.flat[0]}): draw them at random from rng")
+
+
+HE_SIZES = [500, 200, 300, 100]  # every layer large, fan_in != fan_out: a wrong scale is off by 12 sd or more
+
+
+@TOPIC.check("init_mlp", "he_normal_scale", cases=[{"layer_sizes": HE_SIZES, "rng": Rng(7)}], mistakes=list(SCALES))
+def he_scale(ctx, case):
+    """Each W_l looks like N(0, 2/fan_in): its mean square, mean and kurtosis within 8 standard errors."""
+    sizes = case["layer_sizes"]
+    problem, ratios = he_statistics(check_params(ctx, ctx.call("init_mlp", **case).value, sizes), sizes)
+    if problem:
+        ctx.fail(problem, next((m for m, rules in SCALES.items()
+                                if any(_close_to(ratios, sizes, rule) for rule in rules)), None))
+
+
+def he_statistics(params, sizes):
+    """(the first statistic out of bounds as a message, or None; each layer's mean(W^2) / (2 / fan_in))."""
+    ratios, problems = [], []
+    for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
+        w = params[f"W{l}"].astype(np.float64)
+        n, var = w.size, 2.0 / fan_in
+        ratio = float(np.mean(w * w) / var)
+        ratios.append(ratio)
+        if abs(ratio - 1) > 8 * np.sqrt(2.0 / n):  # mean(w^2) / var ~ chi2(n) / n: mean 1, sd sqrt(2/n)
+            problems.append(f"W{l} ({fan_in}x{fan_out}) has standard deviation {np.sqrt(ratio * var):.4g}; "
+                            f"He-normal's is sqrt(2/fan_in) = {np.sqrt(var):.4g} (fan_in = {fan_in})")
+        elif abs(np.mean(w)) > 8 * np.sqrt(var / n):
+            problems.append(f"W{l} has mean {np.mean(w):.4g}, expected 0 (within {8 * np.sqrt(var / n):.2g})")
+        elif abs(np.mean(w**4) / np.mean(w * w) ** 2 - 3) > 8 * np.sqrt(24.0 / n):
+            problems.append(f"W{l} does not look normally distributed (kurtosis {np.mean(w**4) / np.mean(w * w) ** 2:.3g}, "
+                            "a normal's is 3): draw with rng.standard_normal or rng.normal")
+    return (problems[0] if problems else None), ratios
+
+
+def _close_to(ratios, sizes, rule):
+    """Every layer's variance ratio within 8 sd of the rule's."""
+    return all(abs(r - rule(fi, fo)) <= 8 * np.sqrt(2.0 / (fi * fo)) * rule(fi, fo)
+               for r, fi, fo in zip(ratios, sizes[:-1], sizes[1:]))
+
+
+@TOPIC.check("init_mlp", "reproducible_from_rng", cases=[{"layer_sizes": [4, 6, 3], "seed": s} for s in (3, 11)],
+             mistakes=[ignores_rng])
+def reproducible(ctx, case):
+    """Two generators with the same seed give identical params; another seed gives other weights."""
+    sizes, seed = case["layer_sizes"], case["seed"]
+    first, again, other = (check_params(ctx, ctx.call("init_mlp", layer_sizes=sizes, rng=Rng(s)).value, sizes)
+                           for s in (seed, seed, seed + 1))
+    if any(not np.array_equal(first[k], again[k]) for k in first):
+        ctx.fail(f"two calls with np.random.default_rng({seed}) gave different weights", ignores_rng)
+    if all(np.array_equal(first[k], other[k]) for k in first):
+        ctx.fail(f"np.random.default_rng({seed}) and np.random.default_rng({seed + 1}) gave the same weights",
+                 ignores_rng)
+
+
+def check_params(ctx, value, sizes, function="init_mlp"):
+    """Params returned by ``function`` for layer sizes ``sizes``, checked for keys, types and shapes."""
+    layers = len(sizes) - 1
+    keys = [f"{p}{l}" for l in range(1, layers + 1) for p in "Wb"]
+    if type(value) is not dict:
+        ctx.fail(f"{function}() should return a dict with keys {keys}, got {describe(value)}")
+    if set(value) != set(keys):
+        ctx.fail(f"for layer_sizes={list(sizes)} the keys should be {keys}, got {sorted(value, key=str)}")
+    for l in range(1, layers + 1):
+        for key, shape in ((f"W{l}", (sizes[l - 1], sizes[l])), (f"b{l}", (sizes[l],))):
+            v = value[key]
+            if type(v) is not np.ndarray or v.dtype.kind != "f" or v.shape != shape:
+                ctx.fail(f"{key} should be a float array of shape {shape}, got {describe(v, 0)}")
+    return value
+
+
+# -- the network -------------------------------------------------------------------------------------------
+TOPIC.describe("mlp_forward", "hidden layers affine + activation, the last affine only")
+TOPIC.describe("mlp_backward", "backpropagation through every layer")
+TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs=("scores",), grads=("params",),
+            max_examples=25, mistakes=[
+    Mistake("activation_on_output", "the last layer is affine only: no activation on the scores (the loss applies the softmax)",
+            variant=lambda x, params, activation: np_forward(x, params, activation, act_on_output=True)[0]),
+    Mistake("activation_derivative_missing", "multiply the gradient reaching each hidden layer by its activation's "
+            "derivative before that layer's affine backward",
+            variant=lambda dout, x, params, activation: np_backward(dout, x, params, activation, act_derivative=False),
+            stage="backward"),
+])
+
+TOPIC.describe("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
+TOPIC.function("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
+               oracle=lambda x, y, params, activation: F.cross_entropy(torch_mlp(x, params, activation), y),
+               gradients=("params",), gradient_names=("grads",), max_examples=25, mistakes=[
+    Mistake("gradient_not_averaged", "the loss is a mean over the N samples, so every gradient carries a factor 1/N "
+            "(dscores = (softmax - one_hot) / N)",
+            variant=lambda x, y, params, activation: {"grads": {k: g * len(y) for k, g in
+                                                                np_loss_grads(x, y, params, activation).items()}}),
+])

@@ -1,0 +1,295 @@
+"""Checks for the optim topic: mini-batches, SGD, momentum, Adam (stepped beside torch.optim) and fit_mlp."""
+import math
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from .engine import ANY, DEFAULT, Mistake, Ref, Rng, Topic
+from .engine.compare import compare_returns, describe
+from .engine.perf import Limit, measure
+from .engine.strategies import any_shape, array
+from .mlp import check_params, torch_mlp
+
+TOPIC = Topic("optim", "Mini-batches and gradient descent", difficulty="medium")
+
+# -- minibatches -----------------------------------------------------------------------------------------
+TOPIC.describe("minibatches", "one epoch of (shuffled) index batches", "easy")
+repeats = Mistake("repeats_or_skips_samples", "an epoch visits every index exactly once: draw one permutation "
+                  "(rng.permutation(n)) and slice it, rather than sampling indices with replacement")
+drops_last = Mistake("drops_last_batch", "with drop_last=False the final, shorter batch is yielded too")
+empty = Mistake("yields_empty_batch", "no batch is empty: stop slicing at n (range(0, n, batch_size))")
+keeps_last = Mistake("ignores_drop_last", "with drop_last=True a final batch shorter than batch_size is not yielded")
+ignores_rng = Mistake("shuffle_ignores_rng", "shuffle with the rng argument (rng.permutation), not np.random's "
+                      "global state: the same seed must give the same epoch")
+
+
+@st.composite
+def epochs(draw, min_n=1):
+    n = draw(st.integers(min_n, 60))
+    return {"n": n, "batch_size": draw(st.integers(1, n + 3)), "rng": Rng(draw(st.integers(0, 2**32 - 1))),
+            "shuffle": draw(st.booleans()), "drop_last": draw(st.booleans())}
+
+
+def epoch_case(n, batch_size, shuffle, drop_last, seed=0):
+    return {"n": n, "batch_size": batch_size, "rng": Rng(seed), "shuffle": shuffle, "drop_last": drop_last}
+
+
+@TOPIC.check("minibatches", "one_epoch_is_a_partition", inputs=epochs(), max_examples=40,
+             cases=[epoch_case(10, 3, True, False), epoch_case(10, 3, True, True), epoch_case(12, 4, False, False),
+                    epoch_case(7, 7, True, False), epoch_case(5, 8, False, True)],
+             mistakes=[repeats, drops_last, empty, keeps_last])
+def partition(ctx, case):
+    """Every index of range(n) once (but the dropped tail), in batches of batch_size; in order when not shuffled."""
+    batches, _ = epoch(ctx, case)
+    n, size, drop_last = case["n"], case["batch_size"], case["drop_last"]
+    full, tail = divmod(n, size)
+    sizes = [len(b) for b in batches]
+    if 0 in sizes:
+        ctx.fail(f"batch {sizes.index(0) + 1} is empty (batch sizes {sizes})", empty)
+    seen = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
+    if seen.size and (seen.min() < 0 or seen.max() >= n):
+        ctx.fail(f"yielded index {seen.min() if seen.min() < 0 else seen.max()}, outside range({n})")
+    counts = np.bincount(seen, minlength=n)
+    if counts.max(initial=0) > 1:
+        ctx.fail(f"index {int(np.argmax(counts))} comes {counts.max()} times in one epoch", repeats)
+    if drop_last and tail and seen.size == n:
+        ctx.fail(f"with drop_last=True, n={n} and batch_size={size} the last {tail} indices are not yielded; "
+                 f"got batch sizes {sizes}", keeps_last)
+    missing = np.flatnonzero(counts == 0)
+    if not drop_last and missing.size:
+        only_tail = missing.size == tail and all(s == size for s in sizes)
+        ctx.fail(f"{missing.size} of the {n} indices never come (e.g. {missing[0]}); batch sizes {sizes}",
+                 drops_last if only_tail else repeats)
+    expected = [size] * full + ([tail] if tail and not drop_last else [])
+    if drop_last and seen.size < full * size:
+        ctx.fail(f"only {seen.size} indices in the epoch, expected {full * size}: batch sizes {sizes}", repeats)
+    if sizes != expected:
+        ctx.fail(f"batch sizes are {sizes}, expected {expected} (n={n}, batch_size={size}, drop_last={drop_last})")
+    if not case["shuffle"] and not np.array_equal(seen, np.arange(full * size if drop_last else n)):
+        ctx.fail(f"with shuffle=False the indices come in order 0, 1, 2, ...; got {seen.tolist()[:12]}")
+
+
+@TOPIC.check("minibatches", "shuffle_follows_rng", inputs=epochs(min_n=20).map(lambda c: {**c, "shuffle": True, "drop_last": False}),
+             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng])
+def follows_rng(ctx, case):
+    """The same seed gives the same epoch, another seed another order, and the order is not 0, 1, 2, ..."""
+    first, order = epoch(ctx, case)
+    again, _ = epoch(ctx, case)
+    other, other_order = epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
+    if len(first) != len(again) or any(not np.array_equal(a, b) for a, b in zip(first, again)):
+        ctx.fail(f"two epochs from np.random.default_rng({case['rng'].seed}) differ", ignores_rng)
+    if np.array_equal(order, other_order):
+        ctx.fail("two different seeds gave the same order", ignores_rng)
+    if np.array_equal(order, np.sort(order)):
+        ctx.fail("with shuffle=True the indices came in sorted order: shuffle them with rng")
+    _, unseeded = epoch(ctx, {**case, "rng": None})
+    if sorted(unseeded.tolist()) != list(range(case["n"])):
+        ctx.fail("with rng=None (a fresh generator) an epoch is not a permutation of range(n)")
+
+
+def epoch(ctx, case):
+    """The batches of one epoch (as int arrays) and their concatenation."""
+    n, size = case["n"], case["batch_size"]
+    limit = math.ceil(n / size) + 1
+    batches = ctx.call("minibatches", **case, collect=limit).value
+    if type(batches) is not list:
+        ctx.fail("minibatches() should be a generator (use yield), or return an iterator")
+    if len(batches) > limit:
+        ctx.fail(f"one epoch of n={n}, batch_size={size} yielded more than {limit} batches: does it stop?")
+    for i, b in enumerate(batches):
+        if type(b) is not np.ndarray or b.ndim != 1 or b.dtype.kind not in "iu":
+            ctx.fail(f"batch {i + 1} should be a 1-D integer index array, got {describe(b)}")
+    return batches, (np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64))
+
+
+# -- the update rules, stepped beside torch.optim ----------------------------------------------------------
+STEPS = 25
+
+
+def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=(), max_examples=20):
+    """``function`` stepped STEPS times on one gradient sequence, beside ``make_optimizer(param, lr, **hyper)``.
+
+    Each setting is a dict of hyperparameters: ``lr`` (a base learning rate, varied step to step in about
+    half of the runs, as a scheduler would) and the rest in the function's argument order. The state is
+    threaded as the student's own object (None first, then the state the previous call returned); w is
+    the oracle's iterate, so the first step that goes wrong is the one reported. Mistakes' variants are
+    numpy step functions ``(w, dw, [state,] lr, **hyper) -> w_next (, state)``.
+    """
+
+    def oracle(w, grads, lrs, **hyper):
+        param = w.clone().requires_grad_(True)
+        optimizer, path = make_optimizer(param, float(lrs[0]), **hyper), []
+        for g, lr in zip(grads, lrs):
+            for group in optimizer.param_groups:
+                group["lr"] = float(lr)
+            param.grad = g.clone()
+            optimizer.step()
+            path.append(param.detach().clone())
+        return torch.stack(path)
+
+    @st.composite
+    def runs(draw):
+        shape, hyper = draw(any_shape(1, 3, max_side=4)), dict(draw(st.sampled_from(settings)))
+        return run_case(shape, hyper, draw(st.integers(0, 2**32 - 1)), draw(st.booleans()), draw(st.integers(-4, 1)))
+
+    cases = [run_case((3, 4), dict(h), seed, True, 0) for seed, h in enumerate(settings)]
+    variants = [Mistake(m.name, m.message, variant=replay(m.variant, stateful), stage=m.stage) for m in mistakes]
+    names = ("w_next", "state") if stateful else ("w_next",)
+
+    def body(ctx, case):
+        expected = ctx.torch(oracle, case)[0][0]
+        hyper = {k: v for k, v in case.items() if k not in ("w", "grads", "lrs")}
+        state, sent, got = None, [], []
+        for t in range(STEPS):
+            w = case["w"] if t == 0 else expected[t - 1]
+            lr = float(case["lrs"][t])
+            result = ctx.call(function, w=w, dw=case["grads"][t], **({"state": state} if stateful else {}), lr=lr,
+                              **hyper)
+            value = result.value
+            problems = compare_returns(value, (expected[t], ANY) if stateful else (expected[t],), names, function, DEFAULT)
+            sent.append(w)
+            got.append(value[0] if stateful and type(value) in (tuple, list) and len(value) == 2 else value)
+            if problems:
+                diagnosis = ctx.diagnose(got, (list(expected[: t + 1]),), ("w_next",), function, DEFAULT, variants,
+                                         variant_args=(sent,), call=result)
+                where = "the first step (state=None)" if t == 0 else f"step {t + 1} of {STEPS}"
+                ctx.fail(f"at {where}, lr={lr:g}: {'; '.join(problems)}", diagnosis)
+            state = Ref(result.call_id, (1,)) if stateful else None
+
+    body.__doc__ = (f"Stepped {STEPS} times beside torch.optim on one gradient sequence (the learning rate varied "
+                    "between steps in half of the runs); every iterate compared.")
+    return TOPIC.check(function, "matches_torch_optim", inputs=runs(), cases=cases, max_examples=max_examples,
+                       mistakes=variants)(body)
+
+
+def run_case(shape, hyper, seed, schedule, scale):
+    """w, STEPS gradients (of magnitude 10**scale), per-step learning rates, the other hyperparameters."""
+    rng = np.random.default_rng(seed)
+    lr = hyper.pop("lr")
+    lrs = lr * (rng.uniform(0.5, 1.5, STEPS) if schedule else np.ones(STEPS))
+    grads = rng.uniform(-5, 5, (STEPS, *shape)) * 10.0**scale
+    grads[rng.random(grads.shape) < 0.1] = 0.0
+    return {"w": rng.uniform(-5, 5, shape), "grads": grads, "lrs": lrs, **hyper}
+
+
+def replay(step, stateful):
+    """A per-step numpy variant turned into a trajectory over the w's the student was given."""
+
+    def variant(sent, w, grads, lrs, **hyper):
+        state, path = None, []
+        with np.errstate(all="ignore"):
+            for t, w_t in enumerate(sent):
+                if stateful:
+                    w_next, state = step(w_t, grads[t], state, lrs[t], **hyper)
+                else:
+                    w_next = step(w_t, grads[t], lrs[t], **hyper)
+                path.append(w_next)
+        return path
+
+    return variant
+
+
+def _adam(w, dw, state, lr, beta1, beta2, eps, weight_decay, correct=True, eps_inside=False, lag=0, decoupled=False):
+    """Adam with the flags of its common slips."""
+    m, v, t = state or (np.zeros_like(w), np.zeros_like(w), 0)
+    g = dw if decoupled else dw + weight_decay * w
+    m, v, t = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g, t + 1
+    c1, c2 = (1 - beta1 ** (t - lag), 1 - beta2 ** (t - lag)) if correct else (1.0, 1.0)
+    denom = np.sqrt(v / c2 + eps) if eps_inside else np.sqrt(v / c2) + eps
+    w0 = w * (1 - lr * weight_decay) if decoupled else w
+    return w0 - lr * (m / c1) / denom, (m, v, t)
+
+
+def _cs231n_momentum(w, dw, state, lr, momentum):
+    v = momentum * (0.0 if state is None else state) - lr * dw
+    return w + v, v
+
+
+TOPIC.describe("sgd", "plain gradient descent", "easy")
+TOPIC.describe("sgd_momentum", "SGD with momentum, PyTorch's form", "easy")
+TOPIC.describe("adam", "Adam with L2 weight decay, as torch.optim.Adam", "medium")
+optimizer_check("sgd", lambda p, lr: torch.optim.SGD([p], lr=lr), [{"lr": 0.1}, {"lr": 1.0}, {"lr": 1e-3}],
+                stateful=False)
+optimizer_check("sgd_momentum", lambda p, lr, momentum: torch.optim.SGD([p], lr=lr, momentum=momentum),
+                [{"lr": 0.1, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.5}, {"lr": 0.5, "momentum": 0.99},
+                 {"lr": 0.05, "momentum": 0.0}], mistakes=[
+    Mistake("momentum_cs231n_form", "PyTorch keeps v = momentum * v + dw and steps w - lr * v; the form "
+            "v = momentum * v - lr * dw, w + v differs as soon as lr changes between steps", variant=_cs231n_momentum),
+])
+ADAM = [dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0),
+        dict(lr=0.05, beta1=0.8, beta2=0.99, eps=0.1, weight_decay=0.0),
+        dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1.0, weight_decay=0.1),
+        dict(lr=0.1, beta1=0.5, beta2=0.9, eps=1e-6, weight_decay=0.5)]
+optimizer_check("adam", lambda p, lr, beta1, beta2, eps, weight_decay: torch.optim.Adam(
+    [p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay), ADAM, mistakes=[
+    Mistake("adam_no_bias_correction", "divide the moments by (1 - beta1**t) and (1 - beta2**t): without the bias "
+            "correction the first steps are far too small", variant=lambda *a, **k: _adam(*a, **k, correct=False)),
+    Mistake("adam_eps_inside_sqrt", "eps is added after the square root: sqrt(v_hat) + eps, not sqrt(v_hat + eps)",
+            variant=lambda *a, **k: _adam(*a, **k, eps_inside=True)),
+    Mistake("adam_t_incremented_after_use", "increment t before the bias corrections, so the first step uses t = 1 "
+            "(t = 0 divides by 1 - beta**0 = 0)", variant=lambda *a, **k: _adam(*a, **k, lag=1)),
+    Mistake("adam_decoupled_weight_decay", "torch.optim.Adam adds weight_decay * w to the gradient before the "
+            "moments (L2); shrinking w directly by lr * weight_decay * w is AdamW",
+            variant=lambda *a, **k: _adam(*a, **k, decoupled=True)),
+])
+
+# -- fit_mlp -----------------------------------------------------------------------------------------------
+TOPIC.describe("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")
+XOR = {"X": np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), "y": np.array([0, 1, 1, 0])}
+
+
+def two_spirals(n=100, turns=2.0, seed=12345):
+    """n points per class on two interleaved spirals (t = sqrt(u) turns 2 pi; (t cos t, t sin t) and its negative)."""
+    t = np.sqrt(np.random.default_rng(seed).uniform(size=n)) * turns * 2 * np.pi
+    arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (turns * 2 * np.pi)
+    return {"X": np.concatenate([arm, -arm]), "y": np.repeat(np.array([0, 1]), n)}
+
+
+SPIRALS = two_spirals()
+XOR_FIT = {**XOR, "hidden_sizes": [32], "epochs": 500, "batch_size": 4, "lr": 0.05}
+# The reference reached 100% on XOR from 200 seeds, and at least 99% on these spirals from 150 (~0.2 s a fit).
+SPIRALS_FIT = {**SPIRALS, "hidden_sizes": [64, 64], "epochs": 200, "batch_size": 64, "lr": 0.02}
+FIT_LIMIT = Limit(factor=10.0, repeats=0, hint="vectorize over the batch inside mlp_loss (no loop over samples), "
+                  "and keep the per-step work to one forward, one backward and one adam call per parameter")
+
+
+def accuracy(ctx, fit, value):
+    """The training accuracy of the returned params, from a forward pass on the trusted side."""
+    sizes = [fit["X"].shape[1], *fit["hidden_sizes"], int(fit["y"].max()) + 1]
+    params = check_params(ctx, value, sizes, "fit_mlp")
+    if not all(np.all(np.isfinite(p)) for p in params.values()):
+        ctx.fail("the trained params contain NaN or inf: watch the loss per epoch (is the learning rate applied?)")
+    scores, _ = ctx.torch(torch_mlp, {"x": fit["X"], "params": params, "activation": "relu"})
+    return float(np.mean(np.argmax(scores[0], axis=1) == fit["y"]))
+
+
+def setting(fit):
+    return ", ".join(f"{k} {fit[k]}" for k in ("hidden_sizes", "epochs", "batch_size", "lr"))
+
+
+def fit_check(name, fit, seeds, target, what, timeout=60.0):
+    def body(ctx, case):
+        got = ctx.call("fit_mlp", **fit, **case)
+        acc = accuracy(ctx, fit, got.value)
+        if acc < target:
+            ctx.fail(f"reached {acc:.1%} training accuracy on {what}, expected at least {target:.0%}")
+
+    body.__doc__ = f"Training accuracy at least {target:.0%} on {what}, from {len(seeds)} seeds."
+    return TOPIC.check("fit_mlp", name, cases=[{"rng": Rng(s)} for s in seeds], timeout=timeout)(body)
+
+
+fit_check("solves_xor", XOR_FIT, (0, 1, 2), 1.0, f"XOR ({setting(XOR_FIT)})")
+fit_check("fits_two_spirals", SPIRALS_FIT, (0, 1), 0.95, f"two spirals of 200 points ({setting(SPIRALS_FIT)})")
+
+
+@TOPIC.check("fit_mlp", "fast_enough", cases=[{"rng": Rng(2)}], timeout=30.0)
+def fit_fast_enough(ctx, case):
+    """Two spirals fitted (at least 95%) within 10x the reference solution's time, measured in the same run."""
+    timing, got, _ = measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
+    acc = accuracy(ctx, SPIRALS_FIT, got.value)
+    if acc < 0.95:
+        ctx.fail(f"must fit two spirals (at least 95%) before its speed counts; reached {acc:.1%}")
+    if timing.ratio > FIT_LIMIT.factor:
+        ctx.fail(f"fit_mlp() took {timing.ratio:.1f}x the reference solution's time ({timing.student:.2f} s against "
+                 f"{timing.reference:.2f} s); the limit is {FIT_LIMIT.factor:g}x. Hint: {FIT_LIMIT.hint}")
