@@ -33,6 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="show the smallest failing input of each failure")
 
     sub.add_parser("list", help="list topics, functions, checks, points and difficulty")
+
+    grade = sub.add_parser("grade", help="grade a folder of submissions (instructors): gradebook, feedback, results.json")
+    grade.add_argument("submissions", metavar="SUBMISSIONS",
+                       help="one entry per student: a folder shaped like exercises/ or a .zip of one")
+    grade.add_argument("--out", required=True, metavar="OUT", help="output folder (rerun with the same OUT to resume)")
+    grade.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU count)")
+    grade.add_argument("--hidden", action="store_true", help="also run the hidden checks")
+    grade.add_argument("--timeout", type=float, default=None, metavar="S", help="cap on each call's deadline, seconds")
+    grade.add_argument("--memory", type=int, default=1024, metavar="MB", help="address-space limit of each sandboxed child")
+    grade.add_argument("--topics", nargs="+", default=None, metavar="TOPIC", help="topics to grade (default: all available)")
+    grade.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the torch oracle runs")
+    grade.add_argument("--in-process", action="store_true",
+                       help="run submissions inside the grading workers, without the sandbox (trusted code only)")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    gradescope = sub.add_parser("gradescope", help="build Gradescope's autograder zip (setup.sh, run_autograder, the kit)")
+    gradescope.add_argument("--out", required=True, metavar="ZIP", help="where to write the zip, e.g. autograder.zip")
+    gradescope.add_argument("--topics", nargs="+", default=None, metavar="TOPIC", help="topics to grade (default: all available)")
+    gradescope.add_argument("--no-hidden", action="store_true", help="public checks only (default: hidden checks too)")
+    gradescope.add_argument("--timeout", type=float, default=None, metavar="S", help="cap on each call's deadline, seconds")
+    gradescope.add_argument("--memory", type=int, default=1024, metavar="MB", help="address-space limit of the sandboxed child")
+    gradescope.add_argument("--torch", default=None, metavar="SPEC",
+                            help="pip requirement for torch in setup.sh (default: this machine's version, CPU build)")
+
+    autograde = sub.add_parser("autograde", help="grade one Gradescope submission (what run_autograder runs)")
+    autograde.add_argument("--root", default=None, metavar="DIR",
+                           help="the autograder root (default: $DLGRADE_AUTOGRADER_ROOT or /autograder)")
     return parser
 
 
@@ -85,10 +112,102 @@ def cmd_list(args, console: Console) -> int:
     return EXIT_OK
 
 
+def _topic_names(names) -> list[str]:
+    """Validated topic names (default: all available), without importing the graders."""
+    names = list(names or available_topics())
+    unknown = [n for n in names if n not in available_topics()]
+    if unknown:
+        resolve_topics(unknown)  # raises ValueError with the same message as `check`
+    return names
+
+
+def cmd_grade(args, console: Console) -> int:
+    import os
+
+    from .engine.batch import grade_batch, print_class_table
+
+    submissions, out = pathlib.Path(args.submissions), pathlib.Path(args.out)
+    problem = None
+    if not submissions.is_dir():
+        problem = f"submissions folder {submissions} does not exist"
+    elif out.exists() and not out.is_dir():
+        problem = f"--out {out} exists and is not a folder"
+    elif out.resolve().is_relative_to(submissions.resolve()):
+        problem = "--out must not be inside SUBMISSIONS (it would be graded as a student)"
+    elif args.jobs is not None and args.jobs < 1:
+        problem = "--jobs must be at least 1"
+    elif args.memory < 64:
+        problem = "--memory must be at least 64 (MB)"
+    elif args.timeout is not None and args.timeout <= 0:
+        problem = "--timeout must be positive"
+    try:
+        topics = _topic_names(args.topics) if problem is None else []
+    except ValueError as err:
+        problem = str(err)
+    if problem:
+        console.print(f"[red]dlgrade: error: {problem}[/red]")
+        return EXIT_USAGE
+    layers = None
+    if args.in_process:
+        console.print("[yellow]executor: in-process, no sandbox: submissions run inside the grading workers "
+                      "(for trusted code only)[/yellow]")
+    else:
+        from .engine import sandbox
+
+        layers = sandbox.sandbox_layers()
+        console.print(f"executor: sandbox; active layers: {', '.join(layers)}")
+        missing = getattr(sandbox, "missing_layers", dict)()
+        if missing:
+            console.print("[yellow]not available here: " + "; ".join(f"{k}: {v}" for k, v in missing.items())
+                          + "[/yellow]")
+    if args.hidden and "DLGRADE_HIDDEN_SEED" not in os.environ:
+        console.print("[yellow]note: DLGRADE_HIDDEN_SEED is not set: hidden checks use the kit's default seed, "
+                      "which students can reproduce[/yellow]")
+    jobs = args.jobs or os.cpu_count() or 1
+    console.print(f"grading {submissions} into {out}: topics {', '.join(topics)}; {jobs} worker{'s' * (jobs != 1)}"
+                  f"{'; hidden checks' if args.hidden else ''}")
+    try:
+        result = grade_batch(submissions, out, topics=topics, jobs=jobs, hidden=args.hidden, timeout=args.timeout,
+                             memory_mb=args.memory, device=args.device,
+                             executor="inprocess" if args.in_process else "sandbox",
+                             progress=not args.no_progress, console=console, layers=layers)
+    except ValueError as err:
+        console.print(f"[red]dlgrade: error: {err}[/red]")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: rerun the same command to resume (graded students are kept)[/yellow]")
+        return 130
+    print_class_table(result, console, topics)
+    return EXIT_OK
+
+
+def cmd_gradescope(args, console: Console) -> int:
+    from .engine.autograder import build_autograder_zip
+
+    try:
+        topics = _topic_names(args.topics)
+        path = build_autograder_zip(args.out, topics=topics, hidden=not args.no_hidden, timeout=args.timeout,
+                                    memory_mb=args.memory, torch_spec=args.torch)
+    except ValueError as err:
+        console.print(f"[red]dlgrade: error: {err}[/red]")
+        return EXIT_USAGE
+    console.print(f"autograder written to {path} (topics: {', '.join(topics)}; "
+                  f"{'hidden checks on' if not args.no_hidden else 'public checks only'}). "
+                  "Upload it as the assignment's autograder on Gradescope.")
+    return EXIT_OK
+
+
+def cmd_autograde(args, console: Console) -> int:
+    from .engine.autograder import autograde
+
+    return autograde(args.root, console)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
-    return {"check": cmd_check, "list": cmd_list}[args.command](args, console)
+    return {"check": cmd_check, "list": cmd_list, "grade": cmd_grade, "gradescope": cmd_gradescope,
+            "autograde": cmd_autograde}[args.command](args, console)
 
 
 if __name__ == "__main__":

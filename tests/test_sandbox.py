@@ -43,7 +43,7 @@ TARGET = pathlib.Path("/tmp/dlgrade-hostile-marker")
 CASES = {
     "infinite_loop": (hostile("while True:\n    pass"), Outcome.TIMEOUT, "did not finish", None),
     "sleep": (hostile("time.sleep(3600)", "import time"), Outcome.TIMEOUT, "did not finish", None),
-    "memory_bomb": (hostile("blocks = []\nwhile True:\n    blocks.append(np.ones(2**26))"), Outcome.ERROR,
+    "memory_bomb": (hostile("blocks = []\nwhile True:\n    blocks.append(np.empty(2**26))"), Outcome.ERROR,
                     "memory", None),
     "fork_bomb": (hostile("while True:\n    os.fork()", "import os"), Outcome.ERROR, "PermissionError", "seccomp"),
     "setsid_grandchild": (hostile("subprocess.Popen(['sleep', '600'], start_new_session=True)\nreturn x, x",

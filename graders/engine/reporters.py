@@ -97,18 +97,119 @@ def gradescope(report: Report) -> dict:
     }
 
 
-def write_json_atomic(path, data) -> None:
-    """Write JSON to a temporary file beside ``path``, then rename: never a truncated file."""
+_UMASK: list[int] = []
+
+
+def _umask() -> int:
+    if not _UMASK:
+        _UMASK.append(os.umask(0o022))
+        os.umask(_UMASK[0])
+    return _UMASK[0]
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Write text to a temporary file beside ``path``, flush it to disk, then rename: never a truncated file."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, default=str)
-            handle.write("\n")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_json_atomic(path, data) -> None:
+    """Write JSON to a temporary file beside ``path``, then rename: never a truncated file."""
+    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _fence(text: str) -> str:
+    """``text`` as a fenced Markdown block whose fence is longer than any backtick run inside it."""
+    longest = max((len(run) for run in text.split("\n") for run in _backtick_runs(run)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
+def _backtick_runs(line: str):
+    run = 0
+    for char in line + " ":
+        if char == "`":
+            run += 1
+        elif run:
+            yield "`" * run
+            run = 0
+
+
+def feedback_markdown(report: Report, student: str = "") -> str:
+    """A student's feedback: score by topic, what passed, what failed and why, likely mistakes.
+
+    Built from ``Verdict.student_message`` only: a hidden check shows its name and
+    score, never its inputs, expected values, output or exception text.
+    """
+    lines = [f"# Feedback{': ' + student if student else ''}", ""]
+    passed = sum(v.passed for v in report.verdicts)
+    lines += [f"**Score: {_points(report.score)}/{_points(report.max_score)}** "
+              f"({passed} of {len(report.verdicts)} checks passed).", ""]
+    topics = OrderedDict()
+    for v in report.verdicts:
+        topics.setdefault(v.topic, []).append(v)
+    if topics:
+        lines += ["| topic | score | checks passed |", "| --- | ---: | ---: |"]
+        for topic, verdicts in topics.items():
+            lines.append(f"| {topic} | {_score(verdicts)} | {sum(v.passed for v in verdicts)}/{len(verdicts)} |")
+        lines.append("")
+    for topic, verdicts in topics.items():
+        lines += [f"## {topic}: {_score(verdicts)}", ""]
+        public = [v for v in verdicts if v.visibility != "hidden"]
+        first_lines = {v.student_message().split("\n")[0] for v in public}
+        if public and not any(v.passed for v in public) and len(first_lines) == 1 and \
+                all(v.outcome is not Outcome.FAILED for v in public):
+            # One cause for the whole topic (no module, an import that fails, every function a stub).
+            lines += [f"Every check: **{public[0].outcome.value}**: {first_lines.pop()}", ""]
+        else:
+            functions = OrderedDict()
+            for v in public:
+                functions.setdefault(v.function, []).append(v)
+            lines += ["| function | score | result |", "| --- | ---: | --- |"]
+            details = []
+            for function, group in functions.items():
+                failing = [v for v in group if not v.passed]
+                if not failing:
+                    result = "all checks pass"
+                elif all(v.outcome is Outcome.NOT_IMPLEMENTED for v in group):
+                    result = "not implemented yet"
+                else:
+                    result = ", ".join(f"{v.check}: {v.outcome.value}" for v in failing)
+                    details.append((function, group))
+                lines.append(f"| `{function}` | {_score(group)} | {result} |")
+            lines.append("")
+            for function, group in details:
+                lines += [f"### `{function}`", ""]
+                for v in group:
+                    verdict = "passed" if v.passed else f"**{v.outcome.value}**"
+                    lines.append(f"- `{v.check}` ({_points(v.score)}/{_points(v.max_score)}): {verdict}")
+                    if not v.passed:
+                        lines += ["", _fence(v.student_message()), ""]
+                lines.append("")
+        hidden = [v for v in verdicts if v.visibility == "hidden"]
+        if hidden:
+            lines += [f"Hidden checks (the same functions on inputs you have not seen): {_score(hidden)}", ""]
+            for v in hidden:
+                result = "passed" if v.passed else v.student_message()
+                lines.append(f"- `{v.function}::{v.check}`: {_points(v.score)}/{_points(v.max_score)}, {result}")
+            lines.append("")
+    lines.append(f"_Graded by dlgrade {report.meta.get('dlgrade', '')} against torch {report.meta.get('torch', '')} "
+                 f"on {report.meta.get('device', '')}._")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _score(verdicts) -> str:
+    return f"{_points(sum(v.score for v in verdicts))}/{_points(sum(v.max_score for v in verdicts))}"
