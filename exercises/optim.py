@@ -120,8 +120,7 @@ def sgd_momentum(w, dw, state, lr, momentum=0.9):
     PyTorch convention: not the ``v = momentum * v - lr * dw`` form of some
     course notes; that one differs as soon as ``lr`` changes.
 
-    Pitfalls: starting the velocity at zeros (PyTorch starts it at ``dw``);
-    storing ``dw`` itself in the state and later updating it in place
+    Pitfalls: storing ``dw`` itself in the state and later updating it in place
     (that modifies the caller's gradient); updating the old state dict
     instead of returning a new one.
     """
