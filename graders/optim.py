@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from .engine import ANY, DEFAULT, Mistake, Ref, Rng, Topic
 from .engine.compare import compare_returns, describe
 from .engine.perf import Limit, measure
-from .engine.strategies import any_shape, array
+from .engine.strategies import any_shape
 from .mlp import check_params, torch_mlp
 
 TOPIC = Topic("optim", "Mini-batches and gradient descent", difficulty="medium")

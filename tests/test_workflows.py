@@ -1,7 +1,6 @@
 """The student's and instructor's commands, end to end, in real subprocesses."""
 import json
 import os
-import pathlib
 import subprocess
 import sys
 

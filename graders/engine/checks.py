@@ -9,7 +9,7 @@ a failure is shrunk to the smallest input that still fails.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
