@@ -43,7 +43,8 @@ TOPIC.function("log_softmax", name="stable_for_huge_logits", cases=[huge_logits]
                oracle=lambda x: F.log_softmax(x, dim=-1), quiet=True, mistakes=[log_of_softmax, overflow])
 
 
-def _cross_entropy(logits, y, scale_loss=1.0, scale_grad=1.0):
+def cross_entropy(logits, y, scale_loss=1.0, scale_grad=1.0):
+    """Mean softmax cross-entropy and its gradient (scales make the summed / unaveraged variants)."""
     n = len(y)
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -59,11 +60,11 @@ TOPIC.function(
     cases=[{"logits": np.array([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0]]), "y": np.array([2, 1])}],
     mistakes=[
         Mistake("cross_entropy_summed", "the loss is the mean over the batch, not the sum: divide by N",
-                variant=lambda logits, y: _cross_entropy(logits, y, len(y), len(y))),
+                variant=lambda logits, y: cross_entropy(logits, y, len(y), len(y))),
         Mistake("gradient_not_divided_by_n", "the loss is a mean over N rows, so dlogits carries a factor 1/N",
-                variant=lambda logits, y: _cross_entropy(logits, y, 1.0, len(y))),
+                variant=lambda logits, y: cross_entropy(logits, y, 1.0, len(y))),
         Mistake("gradient_sign_flipped", "dlogits = softmax(logits) - one_hot(y), divided by N",
-                variant=lambda logits, y: {"dlogits": -_cross_entropy(logits, y)[1]}),
+                variant=lambda logits, y: {"dlogits": -cross_entropy(logits, y)[1]}),
         Mistake("naive_exp_overflow", "exp() of a large logit overflows: work with log-softmax (subtract the max)",
                 when=lambda obs: not all(np.all(np.isfinite(v)) for v in obs.got)),
     ])

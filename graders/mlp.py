@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from .engine import Mistake, Rng, Topic
 from .engine.compare import describe
 from .engine.strategies import array, inputs, labels, size
+from .losses import cross_entropy
 
 TOPIC = Topic("mlp", "Feed-forward network and backpropagation", difficulty="medium")
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
@@ -51,10 +52,7 @@ def np_backward(dscores, x, params, activation, act_on_output=False, act_derivat
 
 def np_loss_grads(x, y, params, activation):
     scores, _ = np_forward(x, params, activation)
-    p = np.exp(scores - scores.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    p[np.arange(len(y)), y] -= 1
-    return np_backward(p / len(y), x, params, activation)
+    return np_backward(cross_entropy(scores, y)[1], x, params, activation)
 
 
 # -- inputs ----------------------------------------------------------------------------------------------
