@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from .engine import ANY, DEFAULT, Mistake, Ref, Rng, Topic
+from .engine import ANY, DEFAULT, Mistake, Previous, Rng, Topic
 from .engine.compare import compare_returns, describe
 from .engine.perf import Limit, measure
 from .engine.strategies import any_shape
@@ -140,22 +140,20 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     def body(ctx, case):
         expected = ctx.torch(oracle, case)[0][0]
         hyper = {k: v for k, v in case.items() if k not in ("w", "grads", "lrs")}
-        state, sent, got = None, [], []
-        for t in range(STEPS):
-            w = case["w"] if t == 0 else expected[t - 1]
-            lr = float(case["lrs"][t])
-            result = ctx.call(function, w=w, dw=case["grads"][t], **({"state": state} if stateful else {}), lr=lr,
-                              **hyper)
+        steps = [{"w": case["w"] if t == 0 else expected[t - 1], "dw": case["grads"][t],
+                  **({"state": None if t == 0 else Previous((1,))} if stateful else {}),
+                  "lr": float(case["lrs"][t]), **hyper} for t in range(STEPS)]
+        sent, got = [], []
+        for t, result in enumerate(ctx.call_chain(function, steps)):
             value = result.value
             problems = compare_returns(value, (expected[t], ANY) if stateful else (expected[t],), names, function, DEFAULT)
-            sent.append(w)
+            sent.append(steps[t]["w"])
             got.append(value[0] if stateful and type(value) in (tuple, list) and len(value) == 2 else value)
             if problems:
                 diagnosis = ctx.diagnose(got, (list(expected[: t + 1]),), ("w_next",), function, DEFAULT, variants,
                                          variant_args=(sent,), call=result)
                 where = "the first step (state=None)" if t == 0 else f"step {t + 1} of {STEPS}"
-                ctx.fail(f"at {where}, lr={lr:g}: {'; '.join(problems)}", diagnosis)
-            state = Ref(result.call_id, (1,)) if stateful else None
+                ctx.fail(f"at {where}, lr={steps[t]['lr']:g}: {'; '.join(problems)}", diagnosis)
 
     body.__doc__ = (f"Stepped {STEPS} times beside torch.optim on one gradient sequence (the learning rate varied "
                     "between steps in half of the runs); every iterate compared.")
@@ -247,7 +245,7 @@ def two_spirals(n=100, turns=2.0, seed=12345):
 
 
 SPIRALS = two_spirals()
-XOR_FIT = {**XOR, "hidden_sizes": [32], "epochs": 500, "batch_size": 4, "lr": 0.05}
+XOR_FIT = {**XOR, "hidden_sizes": [32], "epochs": 200, "batch_size": 4, "lr": 0.05}
 # The reference reached 100% on XOR from 200 seeds, and at least 99% on these spirals from 150 (~0.2 s a fit).
 SPIRALS_FIT = {**SPIRALS, "hidden_sizes": [64, 64], "epochs": 200, "batch_size": 64, "lr": 0.02}
 FIT_LIMIT = Limit(factor=10.0, repeats=0, hint="vectorize over the batch inside mlp_loss (no loop over samples), "
@@ -280,12 +278,12 @@ def fit_check(name, fit, seeds, target, what, timeout=60.0):
 
 
 fit_check("solves_xor", XOR_FIT, (0, 1, 2), 1.0, f"XOR ({setting(XOR_FIT)})")
-fit_check("fits_two_spirals", SPIRALS_FIT, (0, 1), 0.95, f"two spirals of 200 points ({setting(SPIRALS_FIT)})")
+fit_check("fits_two_spirals", SPIRALS_FIT, (0,), 0.95, f"two spirals of 200 points ({setting(SPIRALS_FIT)})")
 
 
 @TOPIC.check("fit_mlp", "fast_enough", cases=[{"rng": Rng(2)}], timeout=30.0)
 def fit_fast_enough(ctx, case):
-    """Two spirals fitted (at least 95%) within 10x the reference solution's time, measured in the same run."""
+    """Two spirals fitted (at least 95%) within 10x the reference solution's time, timed in the same grading process."""
     timing, got, _ = measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
     acc = accuracy(ctx, SPIRALS_FIT, got.value)
     if acc < 0.95:

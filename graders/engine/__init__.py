@@ -6,8 +6,8 @@ from .oracle import Oracle
 from .results import Outcome, Report, Verdict
 from .runner import Grader
 from .topic import Topic
-from .values import Env, Ref, Rng
+from .values import Env, Previous, Ref, Rng
 
 __all__ = ["ANY", "DEFAULT", "Abort", "CallResult", "Check", "Context", "Env", "Executor", "Grader",
-           "InProcessExecutor", "Mismatch", "Mistake", "Oracle", "Outcome", "Ref", "Report", "Rng",
+           "InProcessExecutor", "Mismatch", "Mistake", "Oracle", "Outcome", "Previous", "Ref", "Report", "Rng",
            "StudentError", "Tolerance", "Topic", "Verdict", "run_check"]

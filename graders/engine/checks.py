@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky
 from .compare import DEFAULT, Tolerance, compare_returns, matches
 from .executor import CallResult
 from .results import Outcome, Verdict
-from .values import describe, digest
+from .values import bind_previous, describe, digest
 
 
 class Abort(BaseException):
@@ -95,6 +95,7 @@ class Check:
     timeout: float = 10.0  # per call, seconds
     mistakes: tuple = ()
     description: str = ""
+    plan: Callable | None = None  # plan(ctx, inputs): the chains of calls the body will make (Context.prefetch)
 
     @property
     def id(self) -> str:
@@ -113,6 +114,7 @@ class Context:
         self.executor, self.oracle, self.check = executor, oracle, check
         self.timeout_cap = timeout_cap
         self.inputs: dict | None = None
+        self._prefetched: dict[tuple, list[CallResult]] = {}
 
     # -- calling student code -------------------------------------------------
     def call(self, function: str, *args, collect: int | None = None, timeout: float | None = None, **named) -> CallResult:
@@ -123,10 +125,46 @@ class Context:
         """
         values = args + tuple(named.values())
         names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
+        waiting = self._prefetched.get((function, digest(values), collect)) if timeout is None else None
+        if waiting:
+            result = waiting.pop(0)
+        else:
+            result = self.executor.call(self.check.topic, function, values, timeout=self._timeout(timeout),
+                                        collect=collect)
+        return self._settle(result, function, names)
+
+    def prefetch(self, chains: list) -> None:
+        """Make calls the check body is about to make, all in one batch (one round trip to a sandbox):
+        ``chains`` as for ``Executor.call_batch``, each call ``(function, args)`` or ``(function, args,
+        collect)`` with args a tuple or a dict of named arguments. A later :meth:`call` with the same
+        function and arguments (and no timeout of its own) takes the result made here instead of
+        calling again; a planned call the body never makes is wasted, never wrong."""
+        plain = [[(c[0], tuple(c[1].values()) if isinstance(c[1], dict) else tuple(c[1]), *c[2:]) for c in chain]
+                 for chain in chains]
+        results = self.executor.call_batch(self.check.topic, plain, timeout=self._timeout(None))
+        for chain, done in zip(plain, results):
+            previous = None
+            for call, result in zip(chain, done):
+                key = (call[0], digest(bind_previous(call[1], previous)), call[2] if len(call) > 2 else None)
+                self._prefetched.setdefault(key, []).append(result)
+                previous = result.call_id
+
+    def call_chain(self, function: str, steps: list[dict], timeout: float | None = None):
+        """Call ``function`` once per dict of named arguments in ``steps``, in one round trip to the
+        executor; arguments may hold ``Previous`` markers (what the previous step returned). Yields
+        each step's result in order; like :meth:`call`, a step that did not return normally ends
+        the check when it is reached (so earlier steps' mismatches are reported first)."""
+        results = self.executor.call_chain(self.check.topic, [(function, tuple(s.values())) for s in steps],
+                                           timeout=self._timeout(timeout))
+        for step, result in zip(steps, results):
+            yield self._settle(result, function, list(step))
+
+    def _timeout(self, timeout: float | None) -> float:
         timeout = timeout or self.check.timeout
-        if self.timeout_cap:
-            timeout = min(timeout, self.timeout_cap)
-        result = self.executor.call(self.check.topic, function, values, timeout=timeout, collect=collect)
+        return min(timeout, self.timeout_cap) if self.timeout_cap else timeout
+
+    def _settle(self, result: CallResult, function: str, names: list) -> CallResult:
+        """``result`` if the call returned normally and left its arguments alone; else end the check."""
         if result.status in _ABORTS:
             raise Abort(_ABORTS[result.status], result.message)
         if result.status == "error":
@@ -284,14 +322,29 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
             failures[key] = exc
             raise
 
+    def prefetch(every_input):
+        if check.plan is None:
+            return
+        chains = []
+        try:
+            for inputs in every_input:
+                ctx.inputs = inputs
+                chains += check.plan(ctx, inputs)
+        except Exception:  # noqa: BLE001 - a plan only saves round trips; the body decides
+            return
+        ctx.prefetch(chains)
+
     outcome, message, diagnosis = Outcome.PASSED, "", None
     try:
         if check.strategy is None:
+            prefetch(check.cases or ({},))
             for case in check.cases or ({},):
                 body(case)
         else:
             try:
-                for inputs in generated_inputs(check, seed):
+                recorded = generated_inputs(check, seed)
+                prefetch(recorded)
+                for inputs in recorded:
                     body(inputs)
             except (Mismatch, StudentError) as first_failure:
                 # Hypothesis meets the same inputs in the same order, then shrinks the failure.

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .loading import ALLOWED_IMPORTS, ImplementationPackage, SourceInfo, read_source
-from .values import Env, Ref, Rng, encode, resolve
+from .values import Env, Ref, Rng, bind_previous, encode, resolve
 
 #: How much of a call's printed output is kept.
 MAX_CAPTURED_OUTPUT = 4096
+#: Returned values are held for later calls (Refs) up to this many bytes of arrays, the oldest dropped first.
+MAX_HELD_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -73,6 +75,41 @@ class Executor:
         ``collect``: the function returns an iterator; consume at most this many
         items (one more is taken to notice an endless one) and return them as a list.
         """
+        refusal = self._gate(topic, function)
+        if refusal is not None:
+            return refusal
+        return self._remember_timeout(topic, function, self._invoke(topic, function, tuple(args), timeout, collect))
+
+    def call_chain(self, topic: str, calls: list, *, timeout: float = 10.0) -> list[CallResult]:
+        """Make the calls ``[(function, args), ...]`` in order, stopping after the first one that does not
+        return normally (so the list may be shorter). Arguments may hold :class:`Previous` markers: what
+        the previous call of the chain returned. An optimizer stepped 25 times, say."""
+        return self.call_batch(topic, [calls], timeout=timeout)[0]
+
+    def call_batch(self, topic: str, chains: list, *, timeout: float = 10.0) -> list[list[CallResult]]:
+        """Run independent chains of calls (see :meth:`call_chain`; a call is ``(function, args)`` or
+        ``(function, args, collect)``) and return each chain's results. Where the code runs elsewhere
+        (a sandbox) the whole batch is one message out and a stream of replies back, so a check's
+        twenty examples cost one round trip, not twenty. A chain's list ends at its first call that
+        did not return normally; after a timeout or a crash, the chains behind it come back empty.
+        """
+        runnable, refusals = [], []
+        for chain in chains:
+            calls = [(c[0], tuple(c[1]), c[2] if len(c) > 2 else None) for c in chain]
+            refused = next(((i, r) for i, c in enumerate(calls) if (r := self._gate(topic, c[0])) is not None),
+                           (len(calls), None))
+            runnable.append(calls[:refused[0]])
+            refusals.append(refused[1])
+        results = self._invoke_batch(topic, runnable, timeout) if any(runnable) else [[] for _ in runnable]
+        for chain, calls, refusal in zip(results, runnable, refusals):
+            for result, call in zip(chain, calls):
+                self._remember_timeout(topic, call[0], result)
+            if refusal is not None and len(chain) == len(calls) and all(r.ok for r in chain):
+                chain.append(refusal)
+        return results
+
+    def _gate(self, topic: str, function: str) -> CallResult | None:
+        """Why ``function`` is not run at all (decided from the source), or None."""
         info = self.source(topic)
         if info.error:
             return CallResult("error", message=info.error)
@@ -87,10 +124,32 @@ class Executor:
         if (topic, function) in self._timed_out:
             # One endless loop costs one deadline, not one per check that calls the function.
             return CallResult("timeout", message=self._timed_out[topic, function] + " (not run again)")
-        result = self._invoke(topic, function, tuple(args), timeout, collect)
+        return None
+
+    def _remember_timeout(self, topic: str, function: str, result: CallResult) -> CallResult:
         if result.status == "timeout":
             self._timed_out[topic, function] = result.message
         return result
+
+    def _invoke_batch(self, topic, chains, timeout, emit=None) -> list[list[CallResult]]:
+        """Run gated chains call by call (``emit`` sees each result as it comes)."""
+        results = []
+        for chain in chains:
+            done, previous = [], None
+            for function, args, collect in chain:
+                if (topic, function) in self._timed_out:
+                    result = CallResult("timeout", message=self._timed_out[topic, function] + " (not run again)")
+                else:
+                    result = self._remember_timeout(topic, function, self._invoke(
+                        topic, function, bind_previous(args, previous), timeout, collect))
+                if emit is not None:
+                    emit(result)  # may turn the result into an error (it could not be sent)
+                done.append(result)
+                if not result.ok:
+                    break
+                previous = result.call_id
+            results.append(done)
+        return results
 
     def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
         raise NotImplementedError
@@ -144,6 +203,29 @@ def make_live(arg, lookup):
     if isinstance(arg, (list, tuple)):
         return type(arg)(make_live(v, lookup) for v in arg)
     return arg
+
+
+def refs_in(value):
+    """The Refs inside an argument tree."""
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from refs_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from refs_in(item)
+
+
+def array_bytes(value, depth: int = 0) -> int:
+    """Bytes of the arrays inside a (returned) value, as far as containers go."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if depth < 12 and isinstance(value, (list, tuple)):
+        return sum(array_bytes(v, depth + 1) for v in value)
+    if depth < 12 and isinstance(value, dict):
+        return sum(array_bytes(v, depth + 1) for v in value.values())
+    return 0
 
 
 def snapshot(value):
@@ -200,12 +282,24 @@ class InProcessExecutor(Executor):
         super().__init__(folder)
         self.package = ImplementationPackage(self.folder)
         self._modules: dict[str, object] = {}
-        self._results: dict[int, object] = {}
+        self._results: dict[int, object] = {}  # call id -> returned value, oldest first
+        self._held: dict[int, int] = {}  # call id -> bytes of arrays in it
         self._ids = itertools.count(1)
 
     def close(self) -> None:
         self.package.unload()
         self._results.clear()
+        self._held.clear()
+
+    def _hold(self, call_id: int, value) -> None:
+        """Keep a returned value for later Refs, within MAX_HELD_BYTES (the newest is always kept)."""
+        self._results[call_id] = value
+        self._held[call_id] = array_bytes(value)
+        total = sum(self._held.values())
+        while total > MAX_HELD_BYTES and len(self._results) > 1:
+            oldest = next(iter(self._results))
+            del self._results[oldest]
+            total -= self._held.pop(oldest)
 
     def _module(self, topic):
         if topic not in self._modules:
@@ -265,7 +359,15 @@ class InProcessExecutor(Executor):
         if not callable(fn):
             return CallResult("missing", message=f"{topic}.py has no function {function}()")
         call_id = next(self._ids)
-        live = tuple(make_live(a, self._results.__getitem__) for a in args)
+        gone = [ref.call_id for ref in refs_in(args) if ref.call_id not in self._results]
+        if gone:
+            return CallResult("error", message=f"{function}() needs the value call {gone[0]} returned, which is "
+                                               f"no longer held (over {MAX_HELD_BYTES >> 20} MiB of returned values)")
+        try:
+            live = tuple(make_live(a, self._results.__getitem__) for a in args)
+        except (LookupError, TypeError) as exc:  # a Ref into a value that has no such element
+            return CallResult("error", message=f"{function}() could not be given what an earlier call returned: "
+                                               f"{type(exc).__name__}: {exc}")
         # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
         pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
         status, message, value = "ok", "", None
@@ -292,7 +394,7 @@ class InProcessExecutor(Executor):
                             output=self.last_output.text(),
                             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in self.last_warnings}))
         if status == "ok":
-            self._results[call_id] = value
+            self._hold(call_id, value)
             result.value = encode(value)
             result.mutated = mutated_positions(pristine, live)
         return result

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 from . import wire
-from .executor import CallResult, Executor
+from .executor import CallResult, Executor, refs_in
 
 RUNTIME_FILES = ("sandbox_child.py", "executor.py", "loading.py", "values.py", "wire.py")
 #: Packages the child may read (besides the standard library): numpy and what Gymnasium needs.
@@ -162,7 +162,6 @@ class SandboxExecutor(Executor):
             "file_bytes": self.file_mb * 2**20, "frame_cap": self.frame_cap,
             "landlock": self.use_landlock and sys.platform == "linux", "seccomp": self.use_seccomp,
             "write_dirs": [self.workdir], "device_files": ["/dev/null", "/dev/urandom", "/dev/zero"],
-            "gymnasium": importlib.util.find_spec("gymnasium") is not None,
             "netns": self.use_netns and sys.platform == "linux", "uid": _separate_uid(),
             **_filesystem_view(),
         }
@@ -227,20 +226,31 @@ class SandboxExecutor(Executor):
 
     def _exchange(self, header: dict, args, deadline_seconds: float, what: str):
         """Send a request and wait for its reply; (header, value) or a CallResult saying what went wrong."""
-        start = time.perf_counter()
         try:
             wire.send(self._to_child, header, args)
+        except OSError as exc:
+            return self._broken(exc, what, time.perf_counter())
+        return self._await(deadline_seconds, what)
+
+    def _await(self, deadline_seconds: float, what: str):
+        """The child's next message; or, past the deadline or on a broken channel, a CallResult (the child
+        is then stopped)."""
+        start = time.perf_counter()
+        try:
             return self._receive(deadline=time.monotonic() + deadline_seconds)
         except TimeoutError:
             self._stop_child()
             return CallResult("timeout", message=f"{what} did not finish within {deadline_seconds - GRACE_SECONDS:g} s "
                                                  "(an endless loop?)", seconds=time.perf_counter() - start)
         except (wire.WireError, OSError) as exc:
-            closed = isinstance(exc, wire.WireError) and "closed" in str(exc)
-            message = self._crash_message() if closed else f"broke the channel to the grader: {exc}"
-            self.crashes += 1
-            self._stop_child()
-            return CallResult("crashed", message=f"{what}: {message}", seconds=time.perf_counter() - start)
+            return self._broken(exc, what, start)
+
+    def _broken(self, exc: Exception, what: str, start: float) -> CallResult:
+        closed = isinstance(exc, wire.WireError) and "closed" in str(exc) or isinstance(exc, BrokenPipeError)
+        message = self._crash_message() if closed else f"broke the channel to the grader: {exc}"
+        self.crashes += 1
+        self._stop_child()
+        return CallResult("crashed", message=f"{what}: {message}", seconds=time.perf_counter() - start)
 
     def _import(self, topic: str) -> CallResult | None:
         """Import a topic module in the current child. A failure is remembered for good (an import that
@@ -260,7 +270,8 @@ class SandboxExecutor(Executor):
         self._import_failures[topic] = reply
         return reply
 
-    def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
+    def _ready(self, topic: str, function: str, args) -> CallResult | None:
+        """Start the child and import the topic if needed; why the call cannot be made, or None."""
         if self.crashes >= MAX_CRASHES:
             return CallResult("crashed", message=f"{function}() not run: the process running your code "
                                                  f"crashed {self.crashes} times")
@@ -268,16 +279,13 @@ class SandboxExecutor(Executor):
         failure = self._import(topic)
         if failure is not None:
             return failure
-        if any(self._ids_generation.get(ref.call_id) != self.generation for ref in _refs(args)):
+        if any(self._ids_generation.get(ref.call_id) != self.generation for ref in refs_in(args)):
             return CallResult("error", message=f"{function}() needs a value an earlier call returned, "
                                                "but the process that held it crashed")
-        start = time.perf_counter()
-        reply = self._exchange({"topic": topic, "function": function, "timeout": timeout, "collect": collect},
-                               tuple(args), timeout + GRACE_SECONDS, f"{function}()")
-        if isinstance(reply, CallResult):
-            return reply
-        header, value = reply
-        seconds = time.perf_counter() - start  # measured here, never taken from the child
+        return None
+
+    def _result(self, function: str, header: dict, value, seconds: float) -> CallResult:
+        """A CallResult from the child's reply, every field checked and bounded."""
         call_id = header.get("call_id")
         if isinstance(call_id, int):
             self._ids_generation[call_id] = self.generation
@@ -289,18 +297,50 @@ class SandboxExecutor(Executor):
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
                           output=str(header.get("output", ""))[:4096])
 
+    def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
+        refusal = self._ready(topic, function, args)
+        if refusal is not None:
+            return refusal
+        start = time.perf_counter()
+        reply = self._exchange({"topic": topic, "function": function, "timeout": timeout, "collect": collect},
+                               tuple(args), timeout + GRACE_SECONDS, f"{function}()")
+        if isinstance(reply, CallResult):
+            return reply
+        header, value = reply
+        return self._result(function, header, value, time.perf_counter() - start)  # timed here, never by the child
 
-def _refs(value):
-    from .values import Ref
-
-    if isinstance(value, Ref):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _refs(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _refs(item)
+    def _invoke_batch(self, topic, chains, timeout) -> list[list[CallResult]]:
+        """One message out; the child answers each call as it finishes, each within its own deadline."""
+        every_call = [call for chain in chains for call in chain]
+        refusal = self._ready(topic, every_call[0][0], [args for _, args, _ in every_call])
+        if refusal is not None:
+            return [[refusal] if chain else [] for chain in chains]
+        request = {"op": "batch", "topic": topic, "timeout": timeout,
+                   "chains": [[[function, collect] for function, _, collect in chain] for chain in chains]}
+        reply = None
+        try:
+            wire.send(self._to_child, request, [[args for _, args, _ in chain] for chain in chains])
+        except OSError as exc:
+            reply = self._broken(exc, f"{every_call[0][0]}()", time.perf_counter())
+        results = []
+        for chain in chains:
+            done = []
+            results.append(done)
+            for function, _, _ in chain:
+                if reply is not None:  # the child is gone: nothing more comes
+                    break
+                start = time.perf_counter()
+                answer = self._await(timeout + GRACE_SECONDS, f"{function}()")
+                if isinstance(answer, CallResult):
+                    reply = answer
+                    done.append(answer)
+                    break
+                header, value = answer
+                # Replies stream in while later calls run: a call's seconds here are not a timing.
+                done.append(self._result(function, header, value, time.perf_counter() - start))
+                if not done[-1].ok:
+                    break
+        return results
 
 
 def missing_layers() -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Callable
 from .checks import Check, Mistake, Mismatch
 from .compare import ANY, DEFAULT, Tolerance
 from .perf import Limit, limit_body
-from .values import Ref
+from .values import Previous, Ref
 
 
 @dataclass
@@ -96,7 +96,8 @@ class Topic:
 
         self._function(function)
         return self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
-                              max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes)))
+                              max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
+                              plan=lambda ctx, inputs_: [[(function, inputs_)]]))
 
     def layer(self, name: str, *, inputs=None, cases=(), oracle, grads=("x",), outputs=("out",), differentiable=1,
               tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=20, timeout=10.0,
@@ -132,14 +133,21 @@ class Topic:
             got = ctx.call(backward, *upstream, Ref(first.call_id, (len(outputs),)))
             ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
 
+        def backward_plan(ctx, inputs_):
+            expected_out, _ = ctx.torch(oracle, inputs_)
+            upstream = ctx.upstream(*expected_out[:differentiable])
+            return [[(forward, inputs_), (backward, (*upstream, Previous((len(outputs),))))]]
+
         forward_points, backward_points = points
         self._function(forward)
         self._function(backward)
         return (
             self.add(Check(self.name, forward, forward_check, forward_body, inputs, tuple(cases), forward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes)),
+                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes,
+                           plan=lambda ctx, inputs_: [[(forward, inputs_)]])),
             self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes)),
+                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes,
+                           plan=backward_plan)),
         )
 
     def limit(self, function: str, *, inputs: dict, factor: float, hint: str = "", name: str = "fast_enough",

@@ -7,9 +7,10 @@ used in-process and in a sandboxed child, so a verdict never depends on which
 executor ran the code, and no student object (with its own ``__eq__`` or
 ``__array__``) ever reaches the comparison.
 
-Arguments travel the other way as plain data plus three markers that the
+Arguments travel the other way as plain data plus four markers that the
 executor turns into live objects on its own side: :class:`Ref` (a value an
-earlier call returned, such as a layer's opaque cache), :class:`Rng` (a fresh
+earlier call returned, such as a layer's opaque cache; :class:`Previous` is the
+same within a chain of calls), :class:`Rng` (a fresh
 seeded ``numpy.random.Generator``) and :class:`Env` (a Gymnasium environment).
 """
 from __future__ import annotations
@@ -42,6 +43,26 @@ class Ref:
 
     call_id: int
     path: tuple = ()
+
+
+@dataclass(frozen=True)
+class Previous:
+    """In a chain of calls (``Executor.call_chain``): what the previous call returned (or an element of it)."""
+
+    path: tuple = ()
+
+
+def bind_previous(value, call_id: int | None):
+    """``value`` with every :class:`Previous` marker turned into a :class:`Ref` to call ``call_id``."""
+    if isinstance(value, Previous):
+        if call_id is None:
+            raise ValueError("the first call of a chain has no previous call")
+        return Ref(call_id, value.path)
+    if isinstance(value, dict):
+        return {k: bind_previous(v, call_id) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(bind_previous(v, call_id) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -126,7 +147,7 @@ def describe(value, max_elements: int = 24) -> str:
     if isinstance(value, Env):
         args = "".join(f", {k}={v!r}" for k, v in value.kwargs.items())
         return f"gymnasium.make({value.env_id!r}{args})"
-    if isinstance(value, Ref):
+    if isinstance(value, (Ref, Previous)):
         return "the value your earlier call returned"
     if isinstance(value, dict):
         if len(value) > 8:
