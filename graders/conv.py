@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .engine import Mistake, Ref, Topic
+from .engine import Mistake, Previous, Ref, Topic
 from .engine.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("conv", "Convolutional network layers", difficulty="hard")
@@ -141,7 +141,9 @@ TOPIC.layer("flatten", inputs=inputs(x=any_shape(min_dims=2, max_dims=5, max_sid
             oracle=lambda x: x.reshape(x.shape[0], -1))
 
 
-@TOPIC.check("flatten_backward", "round_trip", inputs=inputs(x=any_shape(min_dims=1, max_dims=5).flatmap(array)))
+@TOPIC.check("flatten_backward", "round_trip", inputs=inputs(x=any_shape(min_dims=1, max_dims=5).flatmap(array)),
+             prefetch=lambda ctx, case: [[("flatten_forward", case),
+                                          ("flatten_backward", (Previous((0,)), Previous((1,))))]])
 def round_trip(ctx, case):
     """flatten_backward(out, cache) of flatten_forward's own output gives back x."""
     first = ctx.call("flatten_forward", x=case["x"])

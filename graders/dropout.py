@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from .engine import Mistake, Ref, Rng, Topic
+from .engine import Mistake, Previous, Ref, Rng, Topic
 from .engine.compare import DEFAULT
 from .engine.strategies import any_shape, array, inputs
 
@@ -58,7 +58,8 @@ keep_probability = Mistake("p_as_keep_probability", "p is the probability of dro
                            or _dropped_fraction_near(lambda p: 1 - p)(obs))
 
 
-@TOPIC.check("dropout_forward", "outputs_zero_or_scaled", inputs=small, mistakes=[not_inverted, keep_probability])
+@TOPIC.check("dropout_forward", "outputs_zero_or_scaled", inputs=small, mistakes=[not_inverted, keep_probability],
+             prefetch=True)
 def zero_or_scaled(ctx, case):
     """In training every output is 0 (dropped) or x / (1 - p) (kept)."""
     got = ctx.call("dropout_forward", **case)
@@ -71,7 +72,8 @@ def zero_or_scaled(ctx, case):
                    f"{x[i] / (1 - p):.6g})", got)
 
 
-@TOPIC.check("dropout_forward", "drop_rate_is_p", inputs=large, max_examples=4, mistakes=[keep_probability])
+@TOPIC.check("dropout_forward", "drop_rate_is_p", inputs=large, max_examples=4, mistakes=[keep_probability],
+             prefetch=True)
 def drop_rate(ctx, case):
     """The fraction of zeroed units is p, within 6 standard deviations of the binomial count."""
     got = ctx.call("dropout_forward", **case)
@@ -83,7 +85,8 @@ def drop_rate(ctx, case):
                    f"+- {bound:.0f} ({SIGMAS} standard deviations)", got)
 
 
-@TOPIC.check("dropout_forward", "preserves_expectation", inputs=large, max_examples=4, mistakes=[not_inverted])
+@TOPIC.check("dropout_forward", "preserves_expectation", inputs=large, max_examples=4, mistakes=[not_inverted],
+             prefetch=True)
 def expectation(ctx, case):
     """sum(out) equals sum(x) within 6 standard deviations: E[out] = x."""
     got = ctx.call("dropout_forward", **case)
@@ -121,7 +124,9 @@ def _fresh_mask(obs):
 @TOPIC.check("dropout_backward", "uses_forward_mask", mistakes=[Mistake(
     "fresh_mask_in_backward", "the backward must reuse the forward's mask (keep it in the cache), not draw a new one",
     when=_fresh_mask)],
-    inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.booleans(), rng=RNGS))
+    inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.booleans(), rng=RNGS),
+    prefetch=lambda ctx, case: [[("dropout_forward", case),
+                                 ("dropout_backward", (*ctx.upstream(case["x"]), Previous((1,))))]])
 def uses_forward_mask(ctx, case):
     """dx = dout * out / x: the gradient flows exactly through the units the forward kept, scaled alike."""
     first = ctx.call("dropout_forward", **case)

@@ -126,7 +126,7 @@ SCALES = {  # weight variances of common wrong rules, as multiples of He's 2 / f
 
 @TOPIC.check("init_mlp", "keys_shapes_and_zero_biases", inputs=inputs(
         layer_sizes=st.lists(size(1, 8), min_size=2, max_size=5), rng=st.integers(0, 2**32 - 1).map(Rng)),
-        cases=[{"layer_sizes": [2, 1], "rng": Rng(0)}, {"layer_sizes": [3, 5, 4, 2], "rng": Rng(1)}])
+        cases=[{"layer_sizes": [2, 1], "rng": Rng(0)}, {"layer_sizes": [3, 5, 4, 2], "rng": Rng(1)}], prefetch=True)
 def init_shapes(ctx, case):
     """'W1', 'b1', ..., 'WL', 'bL' with W_l (size_{l-1}, size_l) float weights, b_l zeros (size_l,)."""
     params = check_params(ctx, ctx.call("init_mlp", **case).value, case["layer_sizes"])
@@ -209,7 +209,7 @@ def check_params(ctx, value, sizes, function="init_mlp"):
 TOPIC.describe("mlp_forward", "hidden layers affine + activation, the last affine only")
 TOPIC.describe("mlp_backward", "backpropagation through every layer")
 TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs=("scores",), grads=("params",),
-            max_examples=25, mistakes=[
+            max_examples=16, mistakes=[
     Mistake("activation_on_output", "the last layer is affine only: no activation on the scores (the loss applies the softmax)",
             variant=lambda x, params, activation: np_forward(x, params, activation, act_on_output=True)[0]),
     Mistake("activation_derivative_missing", "multiply the gradient reaching each hidden layer by its activation's "
@@ -221,7 +221,7 @@ TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs
 TOPIC.describe("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
 TOPIC.function("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
                oracle=lambda x, y, params, activation: F.cross_entropy(torch_mlp(x, params, activation), y),
-               gradients=("params",), gradient_names=("grads",), max_examples=25, mistakes=[
+               gradients=("params",), gradient_names=("grads",), max_examples=16, mistakes=[
     Mistake("gradient_not_averaged", "the loss is a mean over the N samples, so every gradient carries a factor 1/N "
             "(dscores = (softmax - one_hot) / N)",
             variant=lambda x, y, params, activation: {"grads": {k: g * len(y) for k, g in

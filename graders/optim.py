@@ -35,10 +35,15 @@ def epoch_case(n, batch_size, shuffle, drop_last, seed=0):
     return {"n": n, "batch_size": batch_size, "rng": Rng(seed), "shuffle": shuffle, "drop_last": drop_last}
 
 
-@TOPIC.check("minibatches", "one_epoch_is_a_partition", inputs=epochs(), max_examples=40,
+def epoch_calls(*cases):
+    """The prefetch plan of calls to minibatches(), one epoch per case (see epoch())."""
+    return [[("minibatches", case, math.ceil(case["n"] / case["batch_size"]) + 1)] for case in cases]
+
+
+@TOPIC.check("minibatches", "one_epoch_is_a_partition", inputs=epochs(), max_examples=24,
              cases=[epoch_case(10, 3, True, False), epoch_case(10, 3, True, True), epoch_case(12, 4, False, False),
                     epoch_case(7, 7, True, False), epoch_case(5, 8, False, True)],
-             mistakes=[repeats, drops_last, empty, keeps_last])
+             mistakes=[repeats, drops_last, empty, keeps_last], prefetch=lambda ctx, case: epoch_calls(case))
 def partition(ctx, case):
     """Every index of range(n) once (but the dropped tail), in batches of batch_size; in order when not shuffled."""
     batches, _ = epoch(ctx, case)
@@ -71,7 +76,9 @@ def partition(ctx, case):
 
 
 @TOPIC.check("minibatches", "shuffle_follows_rng", inputs=epochs(min_n=20).map(lambda c: {**c, "shuffle": True, "drop_last": False}),
-             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng])
+             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng],
+             prefetch=lambda ctx, case: epoch_calls(case, case, {**case, "rng": Rng(case["rng"].seed + 1)},
+                                                    {**case, "rng": None}))
 def follows_rng(ctx, case):
     """The same seed gives the same epoch, another seed another order, and the order is not 0, 1, 2, ..."""
     first, order = epoch(ctx, case)
@@ -107,7 +114,7 @@ def epoch(ctx, case):
 STEPS = 25
 
 
-def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=(), max_examples=20):
+def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=(), max_examples=8):
     """``function`` stepped STEPS times on one gradient sequence, beside ``make_optimizer(param, lr, **hyper)``.
 
     Each setting is a dict of hyperparameters: ``lr`` (a base learning rate, varied step to step in about
@@ -137,12 +144,16 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     variants = [Mistake(m.name, m.message, variant=replay(m.variant, stateful), stage=m.stage) for m in mistakes]
     names = ("w_next", "state") if stateful else ("w_next",)
 
-    def body(ctx, case):
+    def plan(ctx, case):
+        """The oracle's trajectory, and the STEPS calls: each from the oracle's previous iterate."""
         expected = ctx.torch(oracle, case)[0][0]
         hyper = {k: v for k, v in case.items() if k not in ("w", "grads", "lrs")}
-        steps = [{"w": case["w"] if t == 0 else expected[t - 1], "dw": case["grads"][t],
-                  **({"state": None if t == 0 else Previous((1,))} if stateful else {}),
-                  "lr": float(case["lrs"][t]), **hyper} for t in range(STEPS)]
+        return expected, [{"w": case["w"] if t == 0 else expected[t - 1], "dw": case["grads"][t],
+                           **({"state": None if t == 0 else Previous((1,))} if stateful else {}),
+                           "lr": float(case["lrs"][t]), **hyper} for t in range(STEPS)]
+
+    def body(ctx, case):
+        expected, steps = plan(ctx, case)
         sent, got = [], []
         for t, result in enumerate(ctx.call_chain(function, steps)):
             value = result.value
@@ -158,7 +169,8 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     body.__doc__ = (f"Stepped {STEPS} times beside torch.optim on one gradient sequence (the learning rate varied "
                     "between steps in half of the runs); every iterate compared.")
     return TOPIC.check(function, "matches_torch_optim", inputs=runs(), cases=cases, max_examples=max_examples,
-                       mistakes=variants)(body)
+                       mistakes=variants,
+                       prefetch=lambda ctx, case: [[(function, step) for step in plan(ctx, case)[1]]])(body)
 
 
 def run_case(shape, hyper, seed, schedule, scale):
@@ -246,8 +258,9 @@ def two_spirals(n=100, turns=2.0, seed=12345):
 
 SPIRALS = two_spirals()
 XOR_FIT = {**XOR, "hidden_sizes": [32], "epochs": 200, "batch_size": 4, "lr": 0.05}
-# The reference reached 100% on XOR from 200 seeds, and at least 99% on these spirals from 150 (~0.2 s a fit).
-SPIRALS_FIT = {**SPIRALS, "hidden_sizes": [64, 64], "epochs": 200, "batch_size": 64, "lr": 0.02}
+# The reference reached 100% on XOR from 200 seeds (~13 ms a fit), and at least 98% on these spirals from 150
+# (~0.09 s a fit).
+SPIRALS_FIT = {**SPIRALS, "hidden_sizes": [64, 64], "epochs": 150, "batch_size": 64, "lr": 0.02}
 FIT_LIMIT = Limit(factor=10.0, repeats=0, hint="vectorize over the batch inside mlp_loss (no loop over samples), "
                   "and keep the per-step work to one forward, one backward and one adam call per parameter")
 
@@ -268,7 +281,7 @@ def setting(fit):
 
 def fit_check(name, fit, seeds, target, what, timeout=60.0):
     def body(ctx, case):
-        got = ctx.call("fit_mlp", **fit, **case)
+        got = ctx.call("fit_mlp", **fit, **case, reuse=True)  # fast_enough times this same run
         acc = accuracy(ctx, fit, got.value)
         if acc < target:
             ctx.fail(f"reached {acc:.1%} training accuracy on {what}, expected at least {target:.0%}")
@@ -277,13 +290,13 @@ def fit_check(name, fit, seeds, target, what, timeout=60.0):
     return TOPIC.check("fit_mlp", name, cases=[{"rng": Rng(s)} for s in seeds], timeout=timeout)(body)
 
 
-fit_check("solves_xor", XOR_FIT, (0, 1, 2), 1.0, f"XOR ({setting(XOR_FIT)})")
+fit_check("solves_xor", XOR_FIT, (0, 1), 1.0, f"XOR ({setting(XOR_FIT)})")
 fit_check("fits_two_spirals", SPIRALS_FIT, (0,), 0.95, f"two spirals of 200 points ({setting(SPIRALS_FIT)})")
 
 
-@TOPIC.check("fit_mlp", "fast_enough", cases=[{"rng": Rng(2)}], timeout=30.0)
+@TOPIC.check("fit_mlp", "fast_enough", cases=[{"rng": Rng(0)}], timeout=60.0)
 def fit_fast_enough(ctx, case):
-    """Two spirals fitted (at least 95%) within 10x the reference solution's time, timed in the same grading process."""
+    """Two spirals fitted (at least 95%) within 10x the reference solution's time (the run fits_two_spirals makes)."""
     timing, got, _ = measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
     acc = accuracy(ctx, SPIRALS_FIT, got.value)
     if acc < 0.95:

@@ -82,7 +82,7 @@ train_mistakes = [
 ]
 TOPIC.describe("perceptron_train", "the perceptron learning rule", "medium")
 TOPIC.function("perceptron_train", inputs=training_sets(), name="matches_rule", rule=rule,
-               returns=("w", "b", "errors"), mistakes=train_mistakes, max_examples=30)
+               returns=("w", "b", "errors"), mistakes=train_mistakes, max_examples=20)
 
 
 @TOPIC.check("perceptron_train", "converges_on_separable", cases=[{"seed": s} for s in (1, 2, 3)],

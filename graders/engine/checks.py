@@ -80,6 +80,10 @@ class Observation:
     call: CallResult
 
 
+#: Generated inputs per check, besides its explicit cases (hidden twins get twice as many).
+DEFAULT_EXAMPLES = 12
+
+
 @dataclass
 class Check:
     topic: str
@@ -91,7 +95,7 @@ class Check:
     points: float = 1.0
     visibility: str = "public"
     difficulty: str = ""
-    max_examples: int = 20
+    max_examples: int = DEFAULT_EXAMPLES
     timeout: float = 10.0  # per call, seconds
     mistakes: tuple = ()
     description: str = ""
@@ -117,35 +121,37 @@ class Context:
         self._prefetched: dict[tuple, list[CallResult]] = {}
 
     # -- calling student code -------------------------------------------------
-    def call(self, function: str, *args, collect: int | None = None, timeout: float | None = None, **named) -> CallResult:
+    def call(self, function: str, *args, collect: int | None = None, timeout: float | None = None,
+             reuse: bool = False, keep: int | None = None, **named) -> CallResult:
         """Call ``function(*args, *named.values())``; arguments are passed by position.
 
         Keyword names only label arguments in messages (for in-place mutation).
-        Ends the check for anything but a normal return.
+        Ends the check for anything but a normal return. ``reuse``, ``keep``: see ``Executor.call``.
         """
         values = args + tuple(named.values())
         names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
-        waiting = self._prefetched.get((function, digest(values), collect)) if timeout is None else None
+        waiting = self._prefetched.get((function, digest(values), collect, keep)) if timeout is None else None
         if waiting:
             result = waiting.pop(0)
         else:
             result = self.executor.call(self.check.topic, function, values, timeout=self._timeout(timeout),
-                                        collect=collect)
+                                        collect=collect, reuse=reuse, keep=keep)
         return self._settle(result, function, names)
 
     def prefetch(self, chains: list) -> None:
         """Make calls the check body is about to make, all in one batch (one round trip to a sandbox):
-        ``chains`` as for ``Executor.call_batch``, each call ``(function, args)`` or ``(function, args,
-        collect)`` with args a tuple or a dict of named arguments. A later :meth:`call` with the same
+        ``chains`` as for ``Executor.call_batch``, each call ``(function, args[, collect[, keep]])`` with
+        args a tuple or a dict of named arguments. A later :meth:`call` with the same
         function and arguments (and no timeout of its own) takes the result made here instead of
         calling again; a planned call the body never makes is wasted, never wrong."""
-        plain = [[(c[0], tuple(c[1].values()) if isinstance(c[1], dict) else tuple(c[1]), *c[2:]) for c in chain]
-                 for chain in chains]
+        plain = [[(c[0], tuple(c[1].values()) if isinstance(c[1], dict) else tuple(c[1]),
+                   *(tuple(c[2:]) + (None, None))[:2]) for c in chain] for chain in chains]
         results = self.executor.call_batch(self.check.topic, plain, timeout=self._timeout(None))
         for chain, done in zip(plain, results):
+            self._prefetched.setdefault(_chain_key(chain), []).append(done)  # for call_chain
             previous = None
             for call, result in zip(chain, done):
-                key = (call[0], digest(bind_previous(call[1], previous)), call[2] if len(call) > 2 else None)
+                key = (call[0], digest(bind_previous(call[1], previous)), call[2], call[3])
                 self._prefetched.setdefault(key, []).append(result)
                 previous = result.call_id
 
@@ -154,8 +160,12 @@ class Context:
         executor; arguments may hold ``Previous`` markers (what the previous step returned). Yields
         each step's result in order; like :meth:`call`, a step that did not return normally ends
         the check when it is reached (so earlier steps' mismatches are reported first)."""
-        results = self.executor.call_chain(self.check.topic, [(function, tuple(s.values())) for s in steps],
-                                           timeout=self._timeout(timeout))
+        chain = [(function, tuple(s.values())) for s in steps]
+        waiting = self._prefetched.get(_chain_key(chain)) if timeout is None else None
+        if waiting:
+            results = waiting.pop(0)
+        else:
+            results = self.executor.call_chain(self.check.topic, chain, timeout=self._timeout(timeout))
         for step, result in zip(steps, results):
             yield self._settle(result, function, list(step))
 
@@ -238,6 +248,10 @@ class Context:
         predicates = [m for m in (self.check.mistakes if mistakes is None else mistakes) if m.when is not None]
         self.fail(message, self.diagnose(value, tuple(expected), (), self.check.function, DEFAULT, predicates,
                                          call=call))
+
+
+def _chain_key(chain: list) -> tuple:
+    return ("chain", digest([(c[0], c[1], *(tuple(c[2:]) + (None, None))[:2]) for c in chain]))
 
 
 def _copies(inputs: dict) -> dict:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .loading import ALLOWED_IMPORTS, ImplementationPackage, SourceInfo, read_source
-from .values import Env, Ref, Rng, bind_previous, encode, resolve
+from .values import Env, Foreign, Ref, Rng, bind_previous, digest, encode, resolve
 
 #: How much of a call's printed output is kept.
 MAX_CAPTURED_OUTPUT = 4096
@@ -62,6 +62,7 @@ class Executor:
         self.folder = pathlib.Path(folder).resolve()
         self._sources: dict[str, SourceInfo] = {}
         self._timed_out: dict[tuple, str] = {}
+        self._made: dict[tuple, CallResult] = {}  # calls made with reuse=True
 
     def source(self, topic: str) -> SourceInfo:
         if topic not in self._sources:
@@ -69,16 +70,29 @@ class Executor:
         return self._sources[topic]
 
     def call(self, topic: str, function: str, args: tuple = (), *, timeout: float = 10.0,
-             collect: int | None = None) -> CallResult:
+             collect: int | None = None, reuse: bool = False, keep: int | None = None) -> CallResult:
         """Call ``topic.function(*args)``.
 
         ``collect``: the function returns an iterator; consume at most this many
         items (one more is taken to notice an endless one) and return them as a list.
+        ``keep``: the function returns a tuple whose element at this index (a layer's cache) the
+        trusted side never looks at: it stays with the executor, for Refs, and a placeholder comes
+        back (a large cache then costs no copying through a sandbox's pipes).
+        ``reuse``: if this executor already made this very call (same function and arguments,
+        none of them a Ref) with ``reuse``, its result again: two checks of one long training run
+        (does it fit? is it fast enough?) then share one run.
         """
+        key = (topic, function, digest(args), collect, keep) if reuse and not any(refs_in(args)) else None
+        if key in self._made:
+            return self._made[key]
         refusal = self._gate(topic, function)
         if refusal is not None:
             return refusal
-        return self._remember_timeout(topic, function, self._invoke(topic, function, tuple(args), timeout, collect))
+        result = self._remember_timeout(topic, function, self._invoke(topic, function, tuple(args), timeout, collect,
+                                                                      keep))
+        if key is not None and result.status != "crashed":
+            self._made[key] = result
+        return result
 
     def call_chain(self, topic: str, calls: list, *, timeout: float = 10.0) -> list[CallResult]:
         """Make the calls ``[(function, args), ...]`` in order, stopping after the first one that does not
@@ -88,14 +102,14 @@ class Executor:
 
     def call_batch(self, topic: str, chains: list, *, timeout: float = 10.0) -> list[list[CallResult]]:
         """Run independent chains of calls (see :meth:`call_chain`; a call is ``(function, args)`` or
-        ``(function, args, collect)``) and return each chain's results. Where the code runs elsewhere
+        ``(function, args, collect, keep)``, the last two optional) and return each chain's results. Where the code runs elsewhere
         (a sandbox) the whole batch is one message out and a stream of replies back, so a check's
         twenty examples cost one round trip, not twenty. A chain's list ends at its first call that
         did not return normally; after a timeout or a crash, the chains behind it come back empty.
         """
         runnable, refusals = [], []
         for chain in chains:
-            calls = [(c[0], tuple(c[1]), c[2] if len(c) > 2 else None) for c in chain]
+            calls = [(c[0], tuple(c[1]), *(tuple(c[2:]) + (None, None))[:2]) for c in chain]
             refused = next(((i, r) for i, c in enumerate(calls) if (r := self._gate(topic, c[0])) is not None),
                            (len(calls), None))
             runnable.append(calls[:refused[0]])
@@ -136,12 +150,12 @@ class Executor:
         results = []
         for chain in chains:
             done, previous = [], None
-            for function, args, collect in chain:
+            for function, args, collect, keep in chain:
                 if (topic, function) in self._timed_out:
                     result = CallResult("timeout", message=self._timed_out[topic, function] + " (not run again)")
                 else:
                     result = self._remember_timeout(topic, function, self._invoke(
-                        topic, function, bind_previous(args, previous), timeout, collect))
+                        topic, function, bind_previous(args, previous), timeout, collect, keep))
                 if emit is not None:
                     emit(result)  # may turn the result into an error (it could not be sent)
                 done.append(result)
@@ -151,7 +165,7 @@ class Executor:
             results.append(done)
         return results
 
-    def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
+    def _invoke(self, topic, function, args, timeout, collect, keep=None) -> CallResult:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -228,6 +242,17 @@ def array_bytes(value, depth: int = 0) -> int:
     return 0
 
 
+#: What comes back in place of an element a call was asked to keep (see Executor.call).
+KEPT = Foreign("cache", "kept by the executor")
+
+
+def without(value, index: int):
+    """``value`` with its element ``index`` replaced by KEPT (when it is a tuple or list that long)."""
+    if type(value) in (tuple, list) and -len(value) <= index < len(value):
+        return type(value)(KEPT if i == index % len(value) else v for i, v in enumerate(value))
+    return value
+
+
 def snapshot(value):
     """Copies of the arrays inside an argument (other leaves become None)."""
     if isinstance(value, np.ndarray):
@@ -278,28 +303,36 @@ class InProcessExecutor(Executor):
     Untrusted code belongs in a sandboxed executor instead.
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder, *, resident: bool = False):
+        """``resident``: this process exists only to run this implementation (a sandbox child), so the
+        guards are installed once for its life instead of around every call (~40 us a call saved);
+        each call still gets its own deadline, output buffer and warning list."""
         super().__init__(folder)
         self.package = ImplementationPackage(self.folder)
+        self.resident = resident
+        if resident:
+            self._install_resident_guards()
         self._modules: dict[str, object] = {}
         self._results: dict[int, object] = {}  # call id -> returned value, oldest first
         self._held: dict[int, int] = {}  # call id -> bytes of arrays in it
+        self._held_total = 0
         self._ids = itertools.count(1)
 
     def close(self) -> None:
         self.package.unload()
         self._results.clear()
         self._held.clear()
+        self._held_total = 0
 
     def _hold(self, call_id: int, value) -> None:
         """Keep a returned value for later Refs, within MAX_HELD_BYTES (the newest is always kept)."""
         self._results[call_id] = value
         self._held[call_id] = array_bytes(value)
-        total = sum(self._held.values())
-        while total > MAX_HELD_BYTES and len(self._results) > 1:
+        self._held_total += self._held[call_id]
+        while self._held_total > MAX_HELD_BYTES and len(self._results) > 1:
             oldest = next(iter(self._results))
             del self._results[oldest]
-            total -= self._held.pop(oldest)
+            self._held_total -= self._held.pop(oldest)
 
     def _module(self, topic):
         if topic not in self._modules:
@@ -317,11 +350,8 @@ class InProcessExecutor(Executor):
                     "error", message=f"importing {topic}.py failed: {describe_exception(exc, self.folder)}")
         return self._modules[topic]
 
-    @contextlib.contextmanager
-    def _guarded(self, timeout):
-        """Deadline, import guard, captured output and recorded warnings around student code."""
+    def _import_guard(self, real_import):
         package = self.package
-        real_import = builtins.__import__
 
         def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
             # `import x` passes the importer's globals; a direct __import__("x") call may not.
@@ -330,12 +360,48 @@ class InProcessExecutor(Executor):
                 raise ForbiddenImport(f"imports {name}: only numpy and the standard library may be imported in an exercise")
             return real_import(name, globals, locals, fromlist, level)
 
+        return guarded_import
+
+    def _install_resident_guards(self) -> None:
+        self._resident_import = self._import_guard(builtins.__import__)
+        self._resident_output = _BoundedWriter(MAX_CAPTURED_OUTPUT)
+        self._resident_warnings = warnings.catch_warnings(record=True).__enter__()
+        signal.signal(signal.SIGALRM, _on_alarm)
+
+    @contextlib.contextmanager
+    def _resident_guarded(self, timeout):
+        # Reasserted on every call: student code may have replaced any of them during the last one.
+        output, caught = self._resident_output, self._resident_warnings
+        output.parts, output.size = [], 0
+        caught.clear()
+        builtins.__import__ = self._resident_import
+        sys.stdout = sys.stderr = output
+        if warnings.filters[:1] != [_ALWAYS]:
+            warnings.simplefilter("always")
+        if signal.getsignal(signal.SIGALRM) is not _on_alarm:
+            signal.signal(signal.SIGALRM, _on_alarm)
+        np.seterr(over="warn", divide="warn", invalid="warn", under="ignore")
+        self.last_output, self.last_warnings = output, caught
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            yield
+        finally:
+            if timeout:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+
+    @contextlib.contextmanager
+    def _guarded(self, timeout):
+        """Deadline, import guard, captured output and recorded warnings around student code."""
+        if self.resident:
+            with self._resident_guarded(timeout):
+                yield
+            return
+        real_import = builtins.__import__
+        guarded_import = self._import_guard(real_import)
         use_alarm = threading.current_thread() is threading.main_thread() and timeout
         if use_alarm:
-            def on_alarm(signum, frame):
-                raise CallTimeout()
-
-            previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+            previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
             signal.setitimer(signal.ITIMER_REAL, timeout)
         output = _BoundedWriter(MAX_CAPTURED_OUTPUT)
         builtins.__import__ = guarded_import
@@ -351,7 +417,7 @@ class InProcessExecutor(Executor):
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous_handler)
 
-    def _invoke(self, topic, function, args, timeout, collect):
+    def _invoke(self, topic, function, args, timeout, collect, keep=None):
         module = self._module(topic)
         if isinstance(module, CallResult):
             return module
@@ -395,9 +461,17 @@ class InProcessExecutor(Executor):
                             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in self.last_warnings}))
         if status == "ok":
             self._hold(call_id, value)
-            result.value = encode(value)
+            result.value = encode(value if keep is None else without(value, keep))
             result.mutated = mutated_positions(pristine, live)
         return result
+
+
+def _on_alarm(signum, frame):
+    raise CallTimeout()
+
+
+#: What warnings.simplefilter("always") puts first in warnings.filters.
+_ALWAYS = ("always", None, Warning, None, 0)
 
 
 class ForbiddenImport(ImportError):

@@ -15,9 +15,9 @@ The reference runs under the student's conditions: in this process (an
 :class:`InProcessExecutor`, cached) when the student's code does, as for
 ``dlgrade check`` and ``pytest exercises``; in a sandbox child of its own when
 the student's code runs sandboxed, since a sandboxed call's time includes
-moving arguments and results through pipes (1.3 MB of im2col cache took
-~10 ms, 25x the reference's own in-process time). The hard deadline is the
-executor's per-call timeout, as for every call.
+moving arguments and results through pipes. Caches are left with the
+executor (``keep``): only the outputs cross, on both sides. The hard deadline
+is the executor's per-call timeout, as for every call.
 
 The output on the timing input must also agree with the reference's output
 (at the default tolerance): speed earns nothing for a wrong answer.
@@ -56,15 +56,16 @@ class Limit:
     ``factor``: the most the student's best time may be, in multiples of the
     reference's best time. ``repeats``: timed calls per side after the first one
     (whose time counts too). ``budget``: seconds of the student's calls
-    after which no further repeat is started (a function that slow needs no six
+    after which no further repeat is started (a function that slow needs no four
     samples to show it); at least two calls are timed. With ``repeats=0`` (one
     long call, such as a training run, under a generous factor) the reference is
-    timed once per process and input, not once per submission.
+    timed once per process and input, not once per submission, and the
+    student's call is shared with any other check that made it with ``reuse``.
     """
 
     factor: float
     hint: str = ""
-    repeats: int = 5
+    repeats: int = 3
     budget: float = 0.5
 
 
@@ -85,6 +86,7 @@ class ReferenceExecutor(InProcessExecutor):
     def forget(self) -> None:
         self._results.clear()
         self._held.clear()
+        self._held_total = 0
 
 
 class SandboxedReference(SandboxExecutor):
@@ -141,13 +143,14 @@ class _Side:
         self.ctx, self.reference = ctx, reference
         self.best, self.spent, self.samples = float("inf"), 0.0, 0
 
-    def call(self, function, args, timed):
+    def call(self, function, args, timed, reuse=False, keep=None):
         if self.reference is None:
             # Named arguments label an input changed in place in the message.
-            result = self.ctx.call(function, **args) if isinstance(args, dict) else self.ctx.call(function, *args)
+            result = (self.ctx.call(function, **args, reuse=reuse, keep=keep) if isinstance(args, dict)
+                      else self.ctx.call(function, *args, reuse=reuse, keep=keep))
         else:
             args = tuple(args.values()) if isinstance(args, dict) else args
-            result = self.reference.call(self.ctx.check.topic, function, args, timeout=REFERENCE_TIMEOUT)
+            result = self.reference.call(self.ctx.check.topic, function, args, timeout=REFERENCE_TIMEOUT, keep=keep)
             if not result.ok:  # a grader bug, not the student's: say so instead of grading
                 raise Abort(Outcome.ERROR, f"performance limit not checked: the reference {function}() "
                                            f"failed on the limit's input: {result.message}")
@@ -157,11 +160,12 @@ class _Side:
             self.samples += 1
         return result
 
-    def run(self, function, args, forward=None, cache_index=None, upstream=()):
-        """One timed call of ``function`` (after an untimed ``forward`` whose cache it gets); its result."""
+    def run(self, function, args, forward=None, cache_index=None, upstream=(), keep=None):
+        """One timed call of ``function`` (after an untimed ``forward`` whose cache it gets); its result.
+        Caches stay with the executor (``keep``): a timing never includes copying one."""
         if forward is None:
-            return self.call(function, args, timed=True)
-        first = self.call(forward, args, timed=False)
+            return self.call(function, args, timed=True, keep=keep)
+        first = self.call(forward, args, timed=False, keep=cache_index)
         value = first.value
         if type(value) not in (tuple, list) or len(value) <= cache_index:
             raise _BadForward(forward, value)
@@ -179,8 +183,9 @@ _TIMED_ONCE: dict[tuple, tuple] = {}
 
 
 def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | None = None,
-            cache_index: int = 1, differentiable: int = 1):
-    """Time the student's and the reference's ``function`` on ``inputs``, interleaved.
+            cache_index: int = 1, differentiable: int = 1, keep: int | None = None):
+    """Time the student's and the reference's ``function`` on ``inputs``, interleaved (``keep``: the
+    index of a cache ``function`` returns, left with the executor).
 
     Returns (timing, student's first result, reference's first result).
     """
@@ -193,22 +198,23 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
             _TIMED_ONCE[key] = (trusted.run(function, args), trusted.best)
             reference.forget()
         reference_first, reference_best = _TIMED_ONCE[key]
-        student_first = student.run(function, args)
+        # The student's one timed call may be one another check already made (the same training run).
+        student_first = student.call(function, args, timed=True, reuse=True)
         return Timing(student.best, reference_best, 1), student_first, reference_first
     upstream = ()
     if forward is not None:
-        probe = trusted.call(forward, args, timed=False)
+        probe = trusted.call(forward, args, timed=False, keep=cache_index)
         upstream = ctx.upstream(*probe.value[:differentiable])
     enabled = gc.isenabled()
     gc.disable()  # no collection pauses inside a timed call (a full collect here would cost ~0.2 s)
     try:
-        student_first = student.run(function, args, forward, cache_index, upstream)
-        reference_first = trusted.run(function, args, forward, cache_index, upstream)
+        student_first = student.run(function, args, forward, cache_index, upstream, keep)
+        reference_first = trusted.run(function, args, forward, cache_index, upstream, keep)
         for _ in range(limit.repeats):
             if student.spent > limit.budget and student.samples >= 2:
                 break
-            trusted.run(function, args, forward, cache_index, upstream)
-            student.run(function, args, forward, cache_index, upstream)
+            trusted.run(function, args, forward, cache_index, upstream, keep)
+            student.run(function, args, forward, cache_index, upstream, keep)
     except _BadForward as bad:
         ctx.fail(f"cannot time {function}(): {bad.forward}() must first return its outputs and a cache")
     finally:
@@ -231,8 +237,8 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     """
 
     def body(ctx, inputs):
-        timing, got, reference = measure(ctx, function, inputs, limit, forward=forward,
-                                          cache_index=cache_index, differentiable=differentiable)
+        timing, got, reference = measure(ctx, function, inputs, limit, forward=forward, cache_index=cache_index,
+                                          differentiable=differentiable, keep=len(names) - 1 if cache else None)
         expected = reference.value if len(names) > 1 else (reference.value,)
         expected = tuple(expected)
         if cache:

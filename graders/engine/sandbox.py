@@ -167,7 +167,10 @@ class SandboxExecutor(Executor):
         }
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.workdir, "TMPDIR": self.workdir,
                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               # glibc would map and unmap every large temporary (an im2col matrix, say) on each call and
+               # fault its pages in again; the address-space rlimit bounds what the heap may keep.
+               "MALLOC_MMAP_THRESHOLD_": str(2**30), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # CPU workarounds this machine may need
             if name in os.environ:
                 env[name] = os.environ[name]
@@ -297,12 +300,13 @@ class SandboxExecutor(Executor):
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
                           output=str(header.get("output", ""))[:4096])
 
-    def _invoke(self, topic, function, args, timeout, collect) -> CallResult:
+    def _invoke(self, topic, function, args, timeout, collect, keep=None) -> CallResult:
         refusal = self._ready(topic, function, args)
         if refusal is not None:
             return refusal
         start = time.perf_counter()
-        reply = self._exchange({"topic": topic, "function": function, "timeout": timeout, "collect": collect},
+        reply = self._exchange({"topic": topic, "function": function, "timeout": timeout, "collect": collect,
+                                "keep": keep},
                                tuple(args), timeout + GRACE_SECONDS, f"{function}()")
         if isinstance(reply, CallResult):
             return reply
@@ -312,21 +316,21 @@ class SandboxExecutor(Executor):
     def _invoke_batch(self, topic, chains, timeout) -> list[list[CallResult]]:
         """One message out; the child answers each call as it finishes, each within its own deadline."""
         every_call = [call for chain in chains for call in chain]
-        refusal = self._ready(topic, every_call[0][0], [args for _, args, _ in every_call])
+        refusal = self._ready(topic, every_call[0][0], [call[1] for call in every_call])
         if refusal is not None:
             return [[refusal] if chain else [] for chain in chains]
         request = {"op": "batch", "topic": topic, "timeout": timeout,
-                   "chains": [[[function, collect] for function, _, collect in chain] for chain in chains]}
+                   "chains": [[[function, collect, keep] for function, _, collect, keep in chain] for chain in chains]}
         reply = None
         try:
-            wire.send(self._to_child, request, [[args for _, args, _ in chain] for chain in chains])
+            wire.send(self._to_child, request, [[call[1] for call in chain] for chain in chains])
         except OSError as exc:
             reply = self._broken(exc, f"{every_call[0][0]}()", time.perf_counter())
         results = []
         for chain in chains:
             done = []
             results.append(done)
-            for function, _, _ in chain:
+            for function, *_ in chain:
                 if reply is not None:  # the child is gone: nothing more comes
                     break
                 start = time.perf_counter()

@@ -167,7 +167,7 @@ def main():
     if seccomp is not None and apply_seccomp(seccomp):
         layers.append("seccomp")
     values.MAX_ARRAY_BYTES = config["frame_cap"]
-    executor = executor_module.InProcessExecutor(config["submission"])
+    executor = executor_module.InProcessExecutor(config["submission"], resident=True)
     wire.send(channel_out, {"ready": True, "layers": layers, "pid": os.getpid()})
 
     def reply(channel, header, value) -> bool:
@@ -195,12 +195,12 @@ def main():
                 if not reply(channel_out, describe(result), result.value):
                     result.status = "error"  # what the grader was told: the chain ends here on both sides
 
-            chains = [[(function, tuple(a), collect) for (function, collect), a in zip(chain, chain_args)]
+            chains = [[(function, tuple(a), collect, keep) for (function, collect, keep), a in zip(chain, chain_args)]
                       for chain, chain_args in zip(request["chains"], args)]
             executor._invoke_batch(request["topic"], chains, request["timeout"], emit)
         else:
             result = executor._invoke(request["topic"], request["function"], tuple(args), request["timeout"],
-                                      request.get("collect"))
+                                      request.get("collect"), request.get("keep"))
             reply(channel_out, describe(result), result.value)
 
 

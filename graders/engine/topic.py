@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .checks import Check, Mistake, Mismatch
+from .checks import DEFAULT_EXAMPLES, Check, Mistake, Mismatch
 from .compare import ANY, DEFAULT, Tolerance
 from .perf import Limit, limit_body
 from .values import Previous, Ref
@@ -55,21 +55,27 @@ class Topic:
 
     # -- declarations ---------------------------------------------------------------
     def check(self, function: str, name: str, *, inputs=None, cases=(), points=1.0, visibility="public",
-              max_examples=20, timeout=10.0, mistakes=(), hidden_twin=True) -> Callable:
-        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences)."""
+              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True, prefetch=None) -> Callable:
+        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences).
+
+        ``prefetch`` says which calls the body will make, so that all examples' calls go to the
+        executor in one batch: True when the body calls ``function(**inputs)``, or a function
+        ``prefetch(ctx, inputs)`` returning chains of calls (see ``Context.prefetch``).
+        """
+        plan = (lambda ctx, inputs_: [[(function, inputs_)]]) if prefetch is True else prefetch
 
         def register(body):
             self._function(function)
             self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
                            max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                           description=(body.__doc__ or "").strip()), hidden_twin)
+                           description=(body.__doc__ or "").strip(), plan=plan), hidden_twin)
             return body
 
         return register
 
     def function(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
                  gradients=(), gradient_names=None, tol: Tolerance = DEFAULT, points=1.0, mistakes=(),
-                 name="matches_torch", max_examples=20, visibility="public", timeout=10.0, cache=False,
+                 name="matches_torch", max_examples=DEFAULT_EXAMPLES, visibility="public", timeout=10.0, cache=False,
                  quiet=False) -> Check:
         """``function(**inputs)`` returns ``returns`` (+ one gradient per name in ``gradients``).
 
@@ -80,6 +86,7 @@ class Topic:
         ``quiet``: numpy warnings (overflow, invalid value) during the call fail the check.
         """
         names = tuple(returns) + tuple(gradient_names or (f"d{g}" for g in gradients)) + (("cache",) if cache else ())
+        cache_at = len(names) - 1 if cache else None  # the cache stays with the executor
 
         def body(ctx, inputs_):
             if rule is not None:
@@ -88,7 +95,7 @@ class Topic:
             else:
                 outputs, grads = ctx.torch(oracle, inputs_, wrt=tuple(gradients))
                 expected = outputs[: len(returns)] + grads
-            got = ctx.call(function, **inputs_)
+            got = ctx.call(function, **inputs_, keep=cache_at)
             if quiet and got.warnings:
                 ctx.fail(f"{function}() made numpy warn: {'; '.join(got.warnings)}",
                          ctx.diagnose(got.value, expected, names, function, tol, mistakes, call=got))
@@ -97,10 +104,10 @@ class Topic:
         self._function(function)
         return self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
                               max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                              plan=lambda ctx, inputs_: [[(function, inputs_)]]))
+                              plan=lambda ctx, inputs_: [[(function, inputs_, None, cache_at)]]))
 
     def layer(self, name: str, *, inputs=None, cases=(), oracle, grads=("x",), outputs=("out",), differentiable=1,
-              tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=20, timeout=10.0,
+              tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=DEFAULT_EXAMPLES, timeout=10.0,
               forward_check="matches_torch", backward_check="matches_autograd") -> tuple[Check, Check]:
         """A ``<name>_forward`` / ``<name>_backward`` pair.
 
@@ -116,13 +123,15 @@ class Topic:
         forward_mistakes = tuple(m for m in mistakes if m.stage == "forward")
         backward_mistakes = tuple(m for m in mistakes if m.stage == "backward")
 
+        cache_at = len(outputs)  # the cache stays with the executor; the backward gets it by Ref
+
         def forward_body(ctx, inputs_):
             expected, _ = ctx.torch(oracle, inputs_)
-            got = ctx.call(forward, **inputs_)
+            got = ctx.call(forward, **inputs_, keep=cache_at)
             ctx.expect(got, expected[: len(outputs)] + (ANY,), outputs + ("cache",), tol=tol, mistakes=forward_mistakes)
 
         def backward_body(ctx, inputs_):
-            first = ctx.call(forward, **inputs_)
+            first = ctx.call(forward, **inputs_, keep=cache_at)
             value = first.value
             if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
                 raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
@@ -130,13 +139,13 @@ class Topic:
             expected_out, _ = ctx.torch(oracle, inputs_)
             upstream = ctx.upstream(*expected_out[:differentiable])
             _, expected = ctx.torch(oracle, inputs_, wrt=tuple(grads), upstream=upstream)
-            got = ctx.call(backward, *upstream, Ref(first.call_id, (len(outputs),)))
+            got = ctx.call(backward, *upstream, Ref(first.call_id, (cache_at,)))
             ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
 
         def backward_plan(ctx, inputs_):
             expected_out, _ = ctx.torch(oracle, inputs_)
             upstream = ctx.upstream(*expected_out[:differentiable])
-            return [[(forward, inputs_), (backward, (*upstream, Previous((len(outputs),))))]]
+            return [[(forward, inputs_, None, cache_at), (backward, (*upstream, Previous((cache_at,))))]]
 
         forward_points, backward_points = points
         self._function(forward)
@@ -144,7 +153,7 @@ class Topic:
         return (
             self.add(Check(self.name, forward, forward_check, forward_body, inputs, tuple(cases), forward_points,
                            max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes,
-                           plan=lambda ctx, inputs_: [[(forward, inputs_)]])),
+                           plan=lambda ctx, inputs_: [[(forward, inputs_, None, cache_at)]])),
             self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
                            max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes,
                            plan=backward_plan)),
@@ -152,7 +161,7 @@ class Topic:
 
     def limit(self, function: str, *, inputs: dict, factor: float, hint: str = "", name: str = "fast_enough",
               returns=("out",), forward: str | None = None, cache_index: int = 1, differentiable: int = 1,
-              cache: bool = False, points: float = 1.0, repeats: int = 5, timeout: float = 10.0) -> Check:
+              cache: bool = False, points: float = 1.0, repeats: int = 3, timeout: float = 10.0) -> Check:
         """A performance limit: on ``inputs`` (one fixed case), ``function`` may take at most
         ``factor`` times the reference solution's time, and must give the reference's output.
 

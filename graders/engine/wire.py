@@ -106,17 +106,28 @@ _HEADER = re.compile(rb"\{'descr': '([<>|=][biufc][0-9]{1,2})', 'fortran_order':
                      rb"'shape': \(((?:[0-9]{1,12}, ?)*(?:[0-9]{1,12})?)\), \} *\n")
 
 
+_HEADERS: dict[tuple, bytes] = {}  # (dtype, shape) -> magic, header length and header: arrays repeat shapes
+
+
 def _npy(array: np.ndarray) -> list:
-    """The .npy frame of ``array`` as a list of byte strings (length prefix, header, payload)."""
+    """The .npy frame of ``array`` as a list of byte strings (length prefix, magic and header, payload)."""
     if not array.flags.c_contiguous:
         array = array.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into 1-d)
-    shape = "(" + "".join(f"{n}, " for n in array.shape)[:-2] + ("," if array.ndim == 1 else "") + ")"
-    text = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {shape}, }}"
-    padding = -(len(_MAGIC) + 2 + len(text) + 1) % 64  # numpy aligns the payload to 64 bytes
-    header = (text + " " * padding + "\n").encode("latin1")
+    key = (array.dtype.str, array.shape)
+    head = _HEADERS.get(key)
+    if head is None:
+        shape = "(" + "".join(f"{n}, " for n in array.shape)[:-2] + ("," if array.ndim == 1 else "") + ")"
+        text = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {shape}, }}"
+        padding = -(len(_MAGIC) + 2 + len(text) + 1) % 64  # numpy aligns the payload to 64 bytes
+        header = (text + " " * padding + "\n").encode("latin1")
+        head = _MAGIC + struct.pack("<H", len(header)) + header
+        if len(_HEADERS) < 4096:
+            _HEADERS[key] = head
     payload = array.tobytes()
-    size = len(_MAGIC) + 2 + len(header) + len(payload)
-    return [_LENGTH.pack(size), _MAGIC, struct.pack("<H", len(header)), header, payload]
+    return [_LENGTH.pack(len(head) + len(payload)), head, payload]
+
+
+_PARSED: dict[bytes, tuple] = {}  # header -> (dtype, shape)
 
 
 def _parse_npy(buffer: bytearray, start: int, size: int) -> np.ndarray:
@@ -125,11 +136,18 @@ def _parse_npy(buffer: bytearray, start: int, size: int) -> np.ndarray:
         raise WireError("not a plain .npy frame: bad magic")
     (header_size,) = struct.unpack_from("<H", buffer, start + len(_MAGIC))
     offset = start + len(_MAGIC) + 2 + header_size
-    match = _HEADER.fullmatch(bytes(buffer[start + len(_MAGIC) + 2:offset]))
-    if offset > end or match is None:
+    if offset > end:
         raise WireError("not a plain .npy frame: bad header")
-    dtype = np.dtype(match.group(1).decode())
-    shape = tuple(int(n) for n in match.group(2).split(b",") if n.strip())
+    text = bytes(buffer[start + len(_MAGIC) + 2:offset])
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        match = _HEADER.fullmatch(text)
+        if match is None:
+            raise WireError("not a plain .npy frame: bad header")
+        parsed = np.dtype(match.group(1).decode()), tuple(int(n) for n in match.group(2).split(b",") if n.strip())
+        if len(_PARSED) < 4096:
+            _PARSED[text] = parsed
+    dtype, shape = parsed
     count = 1
     for n in shape:
         count *= n
