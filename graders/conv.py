@@ -8,11 +8,14 @@ from .engine import Mistake, Previous, Ref, Topic
 from .engine.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("conv", "Convolutional network layers", difficulty="hard")
-T = torch.from_numpy
+
+
+def T(array):
+    """A tensor of a fresh copy (inputs may be read-only, as recorded inputs are, or negatively strided)."""
+    return torch.from_numpy(np.array(array))
 
 
 def _conv(x, w, b, stride, padding):
-    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     return F.conv2d(T(x), T(w), T(b), stride=stride, padding=padding).numpy()
 
 

@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky
 from .compare import DEFAULT, Tolerance, compare_returns, matches
 from .executor import CallResult
 from .results import Outcome, Verdict
-from .values import bind_previous, describe, digest
+from .values import bind_previous, describe, digest, freeze
 
 
 class Abort(BaseException):
@@ -130,7 +130,8 @@ class Context:
         """
         values = args + tuple(named.values())
         names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
-        waiting = self._prefetched.get((function, digest(values), collect, keep)) if timeout is None else None
+        waiting = (self._prefetched.get((function, digest(values), collect, keep))
+                   if self._prefetched and timeout is None else None)
         if waiting:
             result = waiting.pop(0)
         else:
@@ -161,7 +162,7 @@ class Context:
         each step's result in order; like :meth:`call`, a step that did not return normally ends
         the check when it is reached (so earlier steps' mismatches are reported first)."""
         chain = [(function, tuple(s.values())) for s in steps]
-        waiting = self._prefetched.get(_chain_key(chain)) if timeout is None else None
+        waiting = self._prefetched.get(_chain_key(chain)) if self._prefetched and timeout is None else None
         if waiting:
             results = waiting.pop(0)
         else:
@@ -304,6 +305,8 @@ def generated_inputs(check: Check, seed: int) -> list[dict]:
             recorded.append(inputs)
 
         _run_hypothesis(check, record, seed)
+        for inputs in recorded:
+            freeze(inputs)  # replayed for every submission: read-only, so their digests are kept
         _GENERATED[key] = recorded
     return _GENERATED[key]
 
