@@ -126,7 +126,11 @@ def test_results_json_per_student_in_gradescope_schema(batch):
     failed = {t["name"]: t for t in bob["tests"] if t["status"] == "failed" and t["extra_data"]["topic"] == "activations"}
     public = failed["activations::relu_backward::matches_autograd"]
     assert public["extra_data"]["diagnosis"] == "relu_grad_one_at_zero" and "Likely mistake" in public["output"]
-    assert failed["activations::relu_backward::matches_autograd_hidden"]["output"] == "hidden check: failed"
+    hidden = failed["activations::relu_backward::matches_autograd_hidden"]
+    assert hidden["output"] == "hidden check: failed"
+    assert hidden["extra_data"]["diagnosis"] is None  # which mistake it was stays in the instructor's record
+    assert {v["diagnosis"] for v in records(out)["bob"]["report"]["verdicts"]
+            if v["check"] == "matches_autograd_hidden" and v["function"] == "relu_backward"} == {"relu_grad_one_at_zero"}
     dave = json.loads((out / "dave" / "results.json").read_text())
     assert dave["score"] == 0 and "could not be graded" in dave["output"]
     assert not (out / "notes.txt").exists()  # a stray file is a gradebook row, not a student
@@ -343,7 +347,11 @@ def test_gradescope_zip_round_trip(tmp_path):
     failed = {t["name"]: t for t in data["tests"] if t["status"] == "failed"}
     assert set(failed) == {"activations::relu_backward::matches_autograd",
                            "activations::relu_backward::matches_autograd_hidden"}
-    assert failed["activations::relu_backward::matches_autograd_hidden"]["output"] == "hidden check: failed"
+    hidden = failed["activations::relu_backward::matches_autograd_hidden"]
+    assert hidden["output"] == "hidden check: failed"
+    assert hidden["extra_data"]["diagnosis"] is None  # which mistake it was stays in the instructor's record
+    assert {v["diagnosis"] for v in records(out)["bob"]["report"]["verdicts"]
+            if v["check"] == "matches_autograd_hidden" and v["function"] == "relu_backward"} == {"relu_grad_one_at_zero"}
     assert data["extra_data"]["hidden"] is True and data["extra_data"]["executor"] == "sandbox"
     # A broken upload still gets a results.json.
     for path in (root / "submission").rglob("*"):

@@ -1,8 +1,11 @@
-"""Hostile submissions, graded in the sandbox beside honest code: each scores zero where it cheats
-or breaks, gets a clear message, leaves nothing behind, and changes nobody else's score."""
+"""Hostile submissions, graded by `dlgrade grade` beside an honest one: each scores zero where it
+cheats or breaks, gets a clear message, leaves nothing behind, and changes nobody else's score."""
+import csv
+import json
 import os
 import pathlib
 import socket
+import subprocess
 import sys
 import threading
 
@@ -29,7 +32,8 @@ def grade_in_sandbox(folder, **options):
 
 
 @pytest.fixture(scope="module")
-def honest_scores():
+def honest_scores(hostile_batch):
+    """The honest submission graded alone, after the hostile batch ran."""
     return {cid: v.score for cid, v in grade_in_sandbox(SOLUTIONS).items()}
 
 
@@ -85,42 +89,66 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_hostile_submission(case, tmp_path, honest_scores):
-    source, outcome, fragment, layer = CASES[case]
-    if layer and layer not in LAYERS:
-        pytest.skip(f"{layer} is not available on this machine")
-    folder = write_module(tmp_path / "submission", "activations", source)
-    verdicts = grade_in_sandbox(folder, frame_mb=64)
-    relu = verdicts[RELU]
-    assert relu.outcome is outcome, relu.message
-    assert fragment in relu.message
-    if outcome is not Outcome.PASSED:
-        assert relu.score == 0
-    untouched = {cid: v.score for cid, v in verdicts.items() if not cid.startswith("activations::relu")}
-    assert untouched == {cid: s for cid, s in honest_scores.items() if not cid.startswith("activations::relu")}
-    # Nothing left behind, and the honest submission still gets the same score.
-    assert not TARGET.exists() and not (SITE / "dlgrade_evil.pth").exists()
-    assert not list(pathlib.Path(tmp_path / "submission").glob("big.bin"))
-    assert {cid: v.score for cid, v in grade_in_sandbox(SOLUTIONS).items()} == honest_scores
-
-
-@needs["seccomp"]
-def test_tcp_connection_to_localhost_is_refused(tmp_path):
+@pytest.fixture(scope="module")
+def hostile_batch(tmp_path_factory):
+    """Every hostile case as one student's activations.py, beside an honest student, graded in one run of
+    `dlgrade grade` (real subprocess, two workers, 2 s per call). A TCP server listens here for one of them."""
+    base = tmp_path_factory.mktemp("hostile")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    server.settimeout(5)
-    port = server.getsockname()[1]
+    server.settimeout(60)
     accepted = []
-    threading.Thread(target=lambda: _accept(server, accepted), daemon=True).start()
-    folder = write_module(tmp_path, "activations", hostile(
-        f"socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(x.tobytes())\nreturn x, x",
-        "import socket"))
-    verdict = grade_in_sandbox(folder)[RELU]
-    assert verdict.outcome is Outcome.ERROR and "PermissionError" in verdict.message
+    threading.Thread(target=_accept, args=(server, accepted), daemon=True).start()
+    tcp = hostile(f"socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=1)"
+                  ".sendall(x.tobytes())\nreturn x, x", "import socket")
+    sources = {**{case: source for case, (source, *_) in CASES.items()}, "tcp_to_localhost": tcp,
+               "honest": (SOLUTIONS / "activations.py").read_text()}
+    for student, source in sources.items():
+        write_module(base / "submissions" / student, "activations", source)
+    result = subprocess.run([sys.executable, "-m", "graders.cli", "grade", str(base / "submissions"), "--out",
+                             str(base / "out"), "--topics", "activations", "--jobs", "2", "--timeout", "2",
+                             "--device", "cpu", "--no-progress"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
     server.close()
-    assert accepted == []
+    scores = {student: {t["name"]: t for t in json.loads((base / "out" / student / "results.json").read_text())["tests"]}
+              for student in sources}
+    return {"result": result, "scores": scores, "accepted": accepted, "base": base}
+
+
+def test_the_batch_completes_with_a_row_per_student(hostile_batch):
+    result = hostile_batch["result"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(hostile_batch["base"] / "out" / "gradebook.csv") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert set(rows) == set(hostile_batch["scores"]) and all(row["status"] == "ok" for row in rows.values())
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_hostile_submission(case, hostile_batch, honest_scores):
+    """Zero for the cheating check with a clear message, everything else as for the honest student, nothing
+    left behind, and the honest student's score as when graded alone."""
+    _, outcome, fragment, layer = CASES[case]
+    if layer and layer not in LAYERS:
+        pytest.skip(f"{layer} is not available on this machine")
+    tests, honest = hostile_batch["scores"][case], hostile_batch["scores"]["honest"]
+    relu = tests[RELU]
+    assert relu["extra_data"]["outcome"] == outcome.value, relu["output"]
+    assert fragment in relu["output"]
+    if outcome is not Outcome.PASSED:
+        assert relu["score"] == 0
+    assert {n: t["score"] for n, t in tests.items() if "::relu" not in n} == \
+        {n: t["score"] for n, t in honest.items() if "::relu" not in n}
+    assert not TARGET.exists() and not (SITE / "dlgrade_evil.pth").exists()
+    assert not list((hostile_batch["base"] / "submissions" / case).glob("big.bin"))
+    assert {cid: t["score"] for cid, t in honest.items()} == honest_scores
+
+
+@needs["seccomp"]
+def test_tcp_connection_to_localhost_is_refused(hostile_batch):
+    relu = hostile_batch["scores"]["tcp_to_localhost"][RELU]
+    assert relu["score"] == 0 and "PermissionError" in relu["output"]
+    assert hostile_batch["accepted"] == []
 
 
 def _accept(server, accepted):

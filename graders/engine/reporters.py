@@ -72,6 +72,7 @@ def gradescope(report: Report) -> dict:
     """Gradescope's results.json; extra_data carries what downstream tools need."""
     tests = []
     for v in report.verdicts:
+        hidden = v.visibility == "hidden"  # a student sees its name and score only, not what went wrong
         tests.append({
             "name": v.check_id,
             "score": v.score,
@@ -81,7 +82,8 @@ def gradescope(report: Report) -> dict:
             "visibility": GRADESCOPE_VISIBILITY.get(v.visibility, "visible"),
             "tags": [v.topic, v.function] + ([v.difficulty] if v.difficulty else []),
             "extra_data": {"topic": v.topic, "function": v.function, "check": v.check,
-                           "outcome": v.outcome.value, "diagnosis": v.diagnosis},
+                           "outcome": ("passed" if v.passed else "failed") if hidden else v.outcome.value,
+                           "diagnosis": None if hidden else v.diagnosis},
         })
     passed = sum(v.passed for v in report.verdicts)
     return {
