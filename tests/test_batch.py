@@ -348,10 +348,7 @@ def test_gradescope_zip_round_trip(tmp_path):
     assert set(failed) == {"activations::relu_backward::matches_autograd",
                            "activations::relu_backward::matches_autograd_hidden"}
     hidden = failed["activations::relu_backward::matches_autograd_hidden"]
-    assert hidden["output"] == "hidden check: failed"
-    assert hidden["extra_data"]["diagnosis"] is None  # which mistake it was stays in the instructor's record
-    assert {v["diagnosis"] for v in records(out)["bob"]["report"]["verdicts"]
-            if v["check"] == "matches_autograd_hidden" and v["function"] == "relu_backward"} == {"relu_grad_one_at_zero"}
+    assert hidden["output"] == "hidden check: failed" and hidden["extra_data"]["diagnosis"] is None
     assert data["extra_data"]["hidden"] is True and data["extra_data"]["executor"] == "sandbox"
     # A broken upload still gets a results.json.
     for path in (root / "submission").rglob("*"):

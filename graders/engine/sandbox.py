@@ -1,7 +1,7 @@
 """SandboxExecutor: untrusted code in a fresh, locked-down child process.
 
 The judging process never imports student code. Each executor (one per
-submission) starts one warm child, ``python -I sandbox_child.py``, in a temp
+submission) starts one warm child, ``python -I -S sandbox_child.py``, in a temp
 directory holding only a copy of the submission's modules and of the runtime
 (see sandbox_child.py), with an allow-listed environment, its own session,
 rlimits, and the kernel guards available here (Landlock, seccomp). Calls go
@@ -47,6 +47,19 @@ def _package_paths(name: str) -> list[str]:
     if origin.name == "__init__.py" and libs.is_dir():
         paths.append(str(libs))
     return paths
+
+
+def _package_dirs() -> list[str]:
+    """The folders holding the packages the child imports (READABLE_PACKAGES and pyseccomp)."""
+    folders = []
+    for name in READABLE_PACKAGES + ("pyseccomp",):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin not in (None, "built-in", "frozen"):
+            origin = pathlib.Path(spec.origin)
+            folder = str(origin.parent.parent if origin.name == "__init__.py" else origin.parent)
+            if folder not in folders:
+                folders.append(folder)
+    return folders
 
 
 def _filesystem_view() -> dict:
@@ -163,6 +176,7 @@ class SandboxExecutor(Executor):
             "landlock": self.use_landlock and sys.platform == "linux", "seccomp": self.use_seccomp,
             "write_dirs": [self.workdir], "device_files": ["/dev/null", "/dev/urandom", "/dev/zero"],
             "netns": self.use_netns and sys.platform == "linux", "uid": _separate_uid(),
+            "package_dirs": _package_dirs(),
             **_filesystem_view(),
         }
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.workdir, "TMPDIR": self.workdir,
@@ -175,7 +189,9 @@ class SandboxExecutor(Executor):
             if name in os.environ:
                 env[name] = os.environ[name]
         self.process = subprocess.Popen(
-            [sys.executable, "-I", os.path.join(self.workdir, "runtime", "sandbox_child.py"), json.dumps(config)],
+            # -S: no site module, so no .pth file runs in the child (they cost ~40 ms, and an editable
+            # install's finder would point into the kit); the child puts the package folders on sys.path.
+            [sys.executable, "-I", "-S", os.path.join(self.workdir, "runtime", "sandbox_child.py"), json.dumps(config)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
             start_new_session=True, close_fds=True)
         self._to_child, self._from_child = self.process.stdin.fileno(), self.process.stdout.fileno()
