@@ -102,10 +102,11 @@ class Executor:
 
     def call_batch(self, topic: str, chains: list, *, timeout: float = 10.0) -> list[list[CallResult]]:
         """Run independent chains of calls (see :meth:`call_chain`; a call is ``(function, args)`` or
-        ``(function, args, collect, keep)``, the last two optional) and return each chain's results. Where the code runs elsewhere
-        (a sandbox) the whole batch is one message out and a stream of replies back, so a check's
-        twenty examples cost one round trip, not twenty. A chain's list ends at its first call that
-        did not return normally; after a timeout or a crash, the chains behind it come back empty.
+        ``(function, args, collect, keep)``) and return each chain's results. Where the code runs
+        elsewhere (a sandbox) the whole batch is one message out and a stream of replies back, so a
+        check's twenty examples cost one round trip, not twenty. A chain's list ends at its first call that
+        did not return normally; where a timeout or crash ends the process running the code (a sandbox),
+        the chains behind it come back empty.
         """
         runnable, refusals = [], []
         for chain in chains:

@@ -96,7 +96,7 @@ def encode(value, depth: int = 0):
     anything else (ndarray subclasses, generators, custom classes) is Foreign.
     """
     cls = type(value)
-    if value is None or cls in (bool, int, float, str):
+    if value is None or cls in (bool, int, float, str, Foreign):  # (a Foreign: what a kept cache left behind)
         return value
     if cls is np.ndarray:
         if value.dtype.kind not in _NUMERIC_KINDS or value.dtype.fields is not None:

@@ -1,0 +1,208 @@
+"""Batched calls through the executor seam (chains, prefetch, kept caches, reused calls) and the strict
+wire format, for both executors: the same results as one call at a time, at a fraction of the round trips."""
+import dataclasses
+import io
+import os
+import struct
+import sys
+
+import numpy as np
+import pytest
+
+from graders import load_topic
+from graders.engine import InProcessExecutor, Previous, Ref
+from graders.engine import executor as executor_module
+from graders.engine import wire
+from graders.engine.values import Foreign
+from graders.engine.sandbox import SandboxExecutor
+from tests.mutants.conv_dropout_batchnorm import MUTANTS as LAYER_MUTANTS
+from tests.mutants.mlp_optim import MUTANTS as OPTIM_MUTANTS
+from tests.support import SOLUTIONS, grader, write_module
+
+EXECUTORS = [InProcessExecutor] + ([SandboxExecutor] if sys.platform == "linux" else [])
+
+COUNTER = """
+    import time
+    import numpy as np
+
+    calls = [0]
+
+
+    def step(w, dw, state, lr):
+        \"\"\"Momentum-like: the state is the previous velocity; counts its calls.\"\"\"
+        calls[0] += 1
+        v = dw if state is None else 0.5 * state + dw
+        return w - lr * v, v
+
+
+    def counted():
+        calls[0] += 1
+        return calls[0]
+
+
+    def fails_on_negative(x):
+        if x < 0:
+            raise ValueError("negative")
+        return np.array([x])
+
+
+    def loops_on_negative(x):
+        while x < 0:
+            pass
+        return np.array([x])
+
+
+    def layer(x):
+        return 2 * x, {"x": x, "big": np.ones((512, 512))}
+
+
+    def unlayer(dout, cache):
+        return dout * 2 + 0 * cache["x"]
+    """
+
+
+@pytest.fixture
+def submission(tmp_path):
+    return write_module(tmp_path / "sub", "toy", COUNTER, base=None)
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_a_chain_threads_previous_results_like_refs(Executor, submission):
+    w, grads = np.ones(3), [np.full(3, g) for g in (1.0, 2.0, -1.0)]
+    with Executor(submission) as one_by_one:
+        expected, state = [], None
+        for g in grads:
+            result = one_by_one.call("toy", "step", (w, g, state, 0.1))
+            expected.append(result.value[0])
+            state = Ref(result.call_id, (1,))
+    with Executor(submission) as chained:
+        results = chained.call_chain("toy", [("step", (w, g, None if i == 0 else Previous((1,)), 0.1))
+                                             for i, g in enumerate(grads)])
+    assert [r.status for r in results] == ["ok"] * 3
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got.value[0], want)
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_a_chain_stops_at_its_first_failure_and_other_chains_go_on(Executor, submission):
+    with Executor(submission) as executor:
+        batch = executor.call_batch("toy", [
+            [("fails_on_negative", (1.0,)), ("fails_on_negative", (-1.0,)), ("fails_on_negative", (2.0,))],
+            [("fails_on_negative", (3.0,))],
+            [("no_such_function", ()), ("fails_on_negative", (4.0,))],
+        ])
+    assert [[r.status for r in chain] for chain in batch] == [["ok", "error"], ["ok"], ["missing"]]
+    assert "ValueError: negative" in batch[0][1].message
+    assert batch[1][0].value.tolist() == [3.0]
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_an_endless_call_in_a_batch_costs_one_deadline(Executor, submission):
+    with Executor(submission) as executor:
+        batch = executor.call_batch("toy", [[("loops_on_negative", (1.0,))], [("loops_on_negative", (-1.0,))],
+                                            [("loops_on_negative", (2.0,))]], timeout=0.5)
+        later = executor.call("toy", "loops_on_negative", (3.0,))
+    assert batch[0][0].status == "ok" and batch[1][0].status == "timeout"
+    # In a sandbox the child is killed, so the chains behind it come back empty; either way the
+    # function is not run again.
+    assert batch[2] == [] or batch[2][0].status == "timeout"
+    assert later.status == "timeout" and "not run again" in later.message
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_a_kept_cache_stays_with_the_executor(Executor, submission):
+    x = np.arange(4.0)
+    with Executor(submission) as executor:
+        forward = executor.call("toy", "layer", (x,), keep=1)
+        assert forward.value[1] == executor_module.KEPT and isinstance(forward.value[1], Foreign)
+        np.testing.assert_array_equal(forward.value[0], 2 * x)
+        backward = executor.call("toy", "unlayer", (np.ones(4), Ref(forward.call_id, (1,))))
+    assert backward.ok and backward.value.tolist() == [2.0] * 4
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_reuse_returns_the_first_result_without_calling_again(Executor, submission):
+    with Executor(submission) as executor:
+        first = executor.call("toy", "counted", reuse=True)
+        again = executor.call("toy", "counted", reuse=True)
+        fresh = executor.call("toy", "counted")
+    assert first.value == again.value == 1 and fresh.value == 2
+
+
+def test_held_results_are_bounded(submission, monkeypatch):
+    monkeypatch.setattr(executor_module, "MAX_HELD_BYTES", 3 * 512 * 512 * 8)
+    with InProcessExecutor(submission) as executor:
+        results = [executor.call("toy", "layer", (np.ones(2),), keep=1) for _ in range(5)]
+        oldest = executor.call("toy", "unlayer", (np.ones(2), Ref(results[0].call_id, (1,))))
+        newest = executor.call("toy", "unlayer", (np.ones(2), Ref(results[-1].call_id, (1,))))
+    assert oldest.status == "error" and "no longer held" in oldest.message
+    assert newest.ok
+
+
+def _verdicts(folder, topic, plans: bool, Executor):
+    g = grader()
+    checks = [c if plans else dataclasses.replace(c, plan=None) for c in load_topic(topic).checks
+              if c.visibility == "public"]
+    with Executor(folder) as executor:
+        return {c.id: (v.outcome, v.message, v.diagnosis) for c in checks for v in [g.run(c, executor)]}
+
+
+@pytest.mark.parametrize("mutant", [m for m in LAYER_MUTANTS + OPTIM_MUTANTS
+                                    if m.name in ("conv_flipped_kernel", "batchnorm_swapped_momentum",
+                                                  "adam_no_bias_correction", "dropout_fresh_mask_in_backward")],
+                         ids=lambda m: m.name)
+def test_prefetched_calls_give_the_same_verdicts(mutant, tmp_path):
+    folder = write_module(tmp_path, mutant.topic, mutant.source)
+    Executor = EXECUTORS[-1]
+    assert _verdicts(folder, mutant.topic, True, Executor) == _verdicts(folder, mutant.topic, False, Executor)
+
+
+# -- the wire: length-prefixed .npy frames, read strictly ------------------------------------------
+
+def _message(*frames: bytes) -> bytes:
+    body = b"".join(struct.pack("<Q", len(f)) + f for f in frames)
+    return struct.pack("<Q", len(body)) + body
+
+
+def _npy(array, **save) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, **save)
+    return buffer.getvalue()
+
+
+def _receive(data: bytes, cap=2**20):
+    read, write = os.pipe()
+    os.write(write, data)
+    os.close(write)
+    try:
+        return wire.receive(read, cap)
+    finally:
+        os.close(read)
+
+
+def _header(arrays=0) -> bytes:
+    return _npy(np.frombuffer(f'{{"arrays": {arrays}, "value": {{"a": 0}}}}'.encode(), dtype=np.uint8))
+
+
+def test_the_wire_reads_what_numpy_writes():
+    array = np.arange(6.0).reshape(2, 3)
+    header, value = _receive(_message(_header(1), _npy(array)))
+    np.testing.assert_array_equal(value, array)
+    value[0, 0] = 7.0  # a private, writable copy
+
+
+@pytest.mark.parametrize("frame, why", [
+    (_npy(np.array([{"x": 1}], dtype=object), allow_pickle=True), "bad header"),
+    (_npy(np.array(["text"])), "bad header"),
+    (_npy(np.asfortranarray(np.ones((2, 3)))), "bad header"),
+    (_npy(np.ones(3))[:-8], "payload does not match"),
+    (b"\x80\x04pickle", "bad magic"),
+])
+def test_the_wire_refuses_anything_but_plain_numeric_arrays(frame, why):
+    with pytest.raises(wire.WireError, match=why):
+        _receive(_message(_header(1), frame))
+
+
+def test_the_wire_refuses_an_oversized_message_before_reading_it():
+    with pytest.raises(wire.WireError, match="over the 1024-byte limit"):
+        _receive(_message(_header(1), _npy(np.ones(1000))), cap=1024)
