@@ -17,7 +17,7 @@ from graders.engine.values import Foreign
 from graders.engine.sandbox import SandboxExecutor
 from tests.mutants.conv_dropout_batchnorm import MUTANTS as LAYER_MUTANTS
 from tests.mutants.mlp_optim import MUTANTS as OPTIM_MUTANTS
-from tests.support import SOLUTIONS, grader, write_module
+from tests.support import grader, write_module
 
 EXECUTORS = [InProcessExecutor] + ([SandboxExecutor] if sys.platform == "linux" else [])
 

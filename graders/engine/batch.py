@@ -254,6 +254,22 @@ def grading_fingerprint(settings: dict) -> str:
 _WORKER: dict = {}
 
 
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Workers start with one BLAS thread each (unless the instructor set otherwise): there is one worker
+    per core already, and more threads would only spin against each other."""
+    added = [name for name in BLAS_THREADS if name not in os.environ]
+    os.environ.update({name: "1" for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
 def _init_worker(settings: dict, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
@@ -518,10 +534,11 @@ class Batch:
             finished(submission, result)
 
     def _start_pool(self, submissions: list[Submission], jobs: int):
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=max(1, min(jobs, len(submissions))), mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(self.settings, os.getpid()))
-        return pool, {pool.submit(_grade_in_worker, s): s for s in submissions}
+        with _one_blas_thread():
+            pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=max(1, min(jobs, len(submissions))), mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker, initargs=(self.settings, os.getpid()))
+            return pool, {pool.submit(_grade_in_worker, s): s for s in submissions}
 
     def _collect(self, pool, futures, finished) -> list[Submission]:
         """Report each finished submission; return those whose worker died under them."""
