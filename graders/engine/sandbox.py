@@ -11,6 +11,7 @@ state, such as layer caches, is lost with it).
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -49,6 +50,7 @@ def _package_paths(name: str) -> list[str]:
     return paths
 
 
+@functools.cache
 def _package_dirs() -> list[str]:
     """The folders holding the packages the child imports (READABLE_PACKAGES and pyseccomp)."""
     folders = []
@@ -62,6 +64,7 @@ def _package_dirs() -> list[str]:
     return folders
 
 
+@functools.cache
 def _filesystem_view() -> dict:
     """What the child may read: the interpreter's standard library (without site-packages), allowed packages."""
     stdlib = pathlib.Path(sysconfig.get_paths()["stdlib"])
