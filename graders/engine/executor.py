@@ -104,9 +104,9 @@ class Executor:
         """Run independent chains of calls (see :meth:`call_chain`; a call is ``(function, args)`` or
         ``(function, args, collect, keep)``) and return each chain's results. Where the code runs
         elsewhere (a sandbox) the whole batch is one message out and a stream of replies back, so a
-        check's twenty examples cost one round trip, not twenty. A chain's list ends at its first call that
-        did not return normally; where a timeout or crash ends the process running the code (a sandbox),
-        the chains behind it come back empty.
+        check's twenty examples cost one round trip, not twenty. A chain's list ends at its first
+        call that did not return normally; where a timeout or crash ends the process running the
+        code (a sandbox), the chains behind it come back empty.
         """
         runnable, refusals = [], []
         for chain in chains:
@@ -306,8 +306,8 @@ class InProcessExecutor(Executor):
 
     def __init__(self, folder, *, resident: bool = False):
         """``resident``: this process exists only to run this implementation (a sandbox child), so the
-        guards are installed once for its life instead of around every call (~40 us a call saved);
-        each call still gets its own deadline, output buffer and warning list."""
+        guards are installed once for its life and reasserted before each call, rather than set up
+        and torn down around it; each call still gets its own deadline, output buffer and warnings."""
         super().__init__(folder)
         self.package = ImplementationPackage(self.folder)
         self.resident = resident
