@@ -118,7 +118,9 @@ class Context:
         self.executor, self.oracle, self.check = executor, oracle, check
         self.timeout_cap = timeout_cap
         self.inputs: dict | None = None
-        self._prefetched: dict[tuple, list[CallResult]] = {}
+        self._prefetched: list[tuple] = []  # (chain, its results) made by prefetch
+        self._by_call: dict | None = None  # indexes into them, built when first needed
+        self._by_chain: dict | None = None
 
     # -- calling student code -------------------------------------------------
     def call(self, function: str, *args, collect: int | None = None, timeout: float | None = None,
@@ -130,7 +132,7 @@ class Context:
         """
         values = args + tuple(named.values())
         names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
-        waiting = (self._prefetched.get((function, digest(values), collect, keep))
+        waiting = (self._index("call").get((function, digest(values), collect, keep))
                    if self._prefetched and timeout is None else None)
         if waiting:
             result = waiting.pop(0)
@@ -148,13 +150,27 @@ class Context:
         plain = [[(c[0], tuple(c[1].values()) if isinstance(c[1], dict) else tuple(c[1]),
                    *(tuple(c[2:]) + (None, None))[:2]) for c in chain] for chain in chains]
         results = self.executor.call_batch(self.check.topic, plain, timeout=self._timeout(None))
-        for chain, done in zip(plain, results):
-            self._prefetched.setdefault(_chain_key(chain), []).append(done)  # for call_chain
-            previous = None
-            for call, result in zip(chain, done):
-                key = (call[0], digest(bind_previous(call[1], previous)), call[2], call[3])
-                self._prefetched.setdefault(key, []).append(result)
-                previous = result.call_id
+        self._prefetched += zip(plain, results)
+        self._by_call = self._by_chain = None
+
+    def _index(self, kind: str) -> dict:
+        """Prefetched results by call (for :meth:`call`) or by whole chain (for :meth:`call_chain`);
+        a body uses one or the other, so only that one is built (hashing arguments is not free)."""
+        if kind == "chain":
+            if self._by_chain is None:
+                self._by_chain = {}
+                for chain, done in self._prefetched:
+                    self._by_chain.setdefault(_chain_key(chain), []).append(done)
+            return self._by_chain
+        if self._by_call is None:
+            self._by_call = {}
+            for chain, done in self._prefetched:
+                previous = None
+                for call, result in zip(chain, done):
+                    key = (call[0], digest(bind_previous(call[1], previous)), call[2], call[3])
+                    self._by_call.setdefault(key, []).append(result)
+                    previous = result.call_id
+        return self._by_call
 
     def call_chain(self, function: str, steps: list[dict], timeout: float | None = None):
         """Call ``function`` once per dict of named arguments in ``steps``, in one round trip to the
@@ -162,7 +178,7 @@ class Context:
         each step's result in order; like :meth:`call`, a step that did not return normally ends
         the check when it is reached (so earlier steps' mismatches are reported first)."""
         chain = [(function, tuple(s.values())) for s in steps]
-        waiting = self._prefetched.get(_chain_key(chain)) if self._prefetched and timeout is None else None
+        waiting = self._index("chain").get(_chain_key(chain)) if self._prefetched and timeout is None else None
         if waiting:
             results = waiting.pop(0)
         else:
