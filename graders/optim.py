@@ -35,9 +35,14 @@ def epoch_case(n, batch_size, shuffle, drop_last, seed=0):
     return {"n": n, "batch_size": batch_size, "rng": Rng(seed), "shuffle": shuffle, "drop_last": drop_last}
 
 
+def epoch_limit(case) -> int:
+    """How many batches one epoch may yield: all of them, and one more to notice an endless generator."""
+    return math.ceil(case["n"] / case["batch_size"]) + 1
+
+
 def epoch_calls(*cases):
     """The prefetch plan of calls to minibatches(), one epoch per case (see epoch())."""
-    return [[("minibatches", case, math.ceil(case["n"] / case["batch_size"]) + 1)] for case in cases]
+    return [[("minibatches", case, epoch_limit(case))] for case in cases]
 
 
 @TOPIC.check("minibatches", "one_epoch_is_a_partition", inputs=epochs(), max_examples=24,
@@ -98,7 +103,7 @@ def follows_rng(ctx, case):
 def epoch(ctx, case):
     """The batches of one epoch (as int arrays) and their concatenation."""
     n, size = case["n"], case["batch_size"]
-    limit = math.ceil(n / size) + 1
+    limit = epoch_limit(case)
     batches = ctx.call("minibatches", **case, collect=limit).value
     if type(batches) is not list:
         ctx.fail("minibatches() should be a generator (use yield), or return an iterator")

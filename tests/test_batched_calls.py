@@ -206,3 +206,12 @@ def test_the_wire_refuses_anything_but_plain_numeric_arrays(frame, why):
 def test_the_wire_refuses_an_oversized_message_before_reading_it():
     with pytest.raises(wire.WireError, match="over the 1024-byte limit"):
         _receive(_message(_header(1), _npy(np.ones(1000))), cap=1024)
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_previous_in_a_chains_first_call_is_an_error_not_a_crash(Executor, submission):
+    with Executor(submission) as executor:
+        (result,) = executor.call_chain("toy", [("step", (np.ones(2), np.ones(2), Previous((1,)), 0.1))])
+        after = executor.call("toy", "fails_on_negative", (1.0,))
+    assert result.status == "error" and "no previous call" in result.message
+    assert after.ok

@@ -155,8 +155,13 @@ class Executor:
                 if (topic, function) in self._timed_out:
                     result = CallResult("timeout", message=self._timed_out[topic, function] + " (not run again)")
                 else:
-                    result = self._remember_timeout(topic, function, self._invoke(
-                        topic, function, bind_previous(args, previous), timeout, collect, keep))
+                    try:
+                        bound = bind_previous(args, previous)
+                    except ValueError as exc:  # a Previous marker in a chain's first call
+                        result = CallResult("error", message=f"{function}(): {exc}")
+                    else:
+                        result = self._remember_timeout(topic, function, self._invoke(
+                            topic, function, bound, timeout, collect, keep))
                 if emit is not None:
                     emit(result)  # may turn the result into an error (it could not be sent)
                 done.append(result)

@@ -136,15 +136,17 @@ class Topic:
             if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
                 raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
                                f"({', '.join(outputs + ('cache',))})")
-            expected_out, _ = ctx.torch(oracle, inputs_)
-            upstream = ctx.upstream(*expected_out[:differentiable])
+            upstream = upstream_for(ctx, inputs_)
             _, expected = ctx.torch(oracle, inputs_, wrt=tuple(grads), upstream=upstream)
             got = ctx.call(backward, *upstream, Ref(first.call_id, (cache_at,)))
             ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
 
-        def backward_plan(ctx, inputs_):
+        def upstream_for(ctx, inputs_):
             expected_out, _ = ctx.torch(oracle, inputs_)
-            upstream = ctx.upstream(*expected_out[:differentiable])
+            return ctx.upstream(*expected_out[:differentiable])
+
+        def backward_plan(ctx, inputs_):
+            upstream = upstream_for(ctx, inputs_)
             return [[(forward, inputs_, None, cache_at), (backward, (*upstream, Previous((cache_at,))))]]
 
         forward_points, backward_points = points
