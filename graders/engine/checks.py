@@ -18,7 +18,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
 from .compare import DEFAULT, Tolerance, compare_returns, matches
-from .executor import CallResult
+from .executor import CallResult, call_spec
 from .results import Outcome, Verdict
 from .values import bind_previous, describe, digest, freeze
 
@@ -147,8 +147,7 @@ class Context:
         args a tuple or a dict of named arguments. A later :meth:`call` with the same
         function and arguments (and no timeout of its own) takes the result made here instead of
         calling again; a planned call the body never makes is wasted, never wrong."""
-        plain = [[(c[0], tuple(c[1].values()) if isinstance(c[1], dict) else tuple(c[1]),
-                   *(tuple(c[2:]) + (None, None))[:2]) for c in chain] for chain in chains]
+        plain = [[call_spec(c) for c in chain] for chain in chains]
         results = self.executor.call_batch(self.check.topic, plain, timeout=self._timeout(None))
         self._prefetched += zip(plain, results)
         self._by_call = self._by_chain = None
@@ -268,7 +267,7 @@ class Context:
 
 
 def _chain_key(chain: list) -> tuple:
-    return ("chain", digest([(c[0], c[1], *(tuple(c[2:]) + (None, None))[:2]) for c in chain]))
+    return ("chain", digest([call_spec(c) for c in chain]))
 
 
 def _copies(inputs: dict) -> dict:

@@ -110,7 +110,7 @@ class Executor:
         """
         runnable, refusals = [], []
         for chain in chains:
-            calls = [(c[0], tuple(c[1]), *(tuple(c[2:]) + (None, None))[:2]) for c in chain]
+            calls = [call_spec(c) for c in chain]
             refused = next(((i, r) for i, c in enumerate(calls) if (r := self._gate(topic, c[0])) is not None),
                            (len(calls), None))
             runnable.append(calls[:refused[0]])
@@ -223,6 +223,15 @@ def make_live(arg, lookup):
     if isinstance(arg, (list, tuple)):
         return type(arg)(make_live(v, lookup) for v in arg)
     return arg
+
+
+def call_spec(call) -> tuple:
+    """A call as ``(function, args, collect, keep)`` from ``(function, args[, collect[, keep]])``, args a
+    tuple or a dict of named arguments (passed by position)."""
+    function, args, *rest = call
+    args = tuple(args.values()) if isinstance(args, dict) else tuple(args)
+    collect, keep = (tuple(rest) + (None, None))[:2]
+    return function, args, collect, keep
 
 
 def refs_in(value):

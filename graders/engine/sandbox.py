@@ -53,15 +53,9 @@ def _package_paths(name: str) -> list[str]:
 @functools.cache
 def _package_dirs() -> list[str]:
     """The folders holding the packages the child imports (READABLE_PACKAGES and pyseccomp)."""
-    folders = []
-    for name in READABLE_PACKAGES + ("pyseccomp",):
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin not in (None, "built-in", "frozen"):
-            origin = pathlib.Path(spec.origin)
-            folder = str(origin.parent.parent if origin.name == "__init__.py" else origin.parent)
-            if folder not in folders:
-                folders.append(folder)
-    return folders
+    folders = [str(pathlib.Path(paths[0]).parent) for name in READABLE_PACKAGES + ("pyseccomp",)
+               if (paths := _package_paths(name))]
+    return list(dict.fromkeys(folders))
 
 
 @functools.cache
@@ -320,17 +314,7 @@ class SandboxExecutor(Executor):
                           output=str(header.get("output", ""))[:4096])
 
     def _invoke(self, topic, function, args, timeout, collect, keep=None) -> CallResult:
-        refusal = self._ready(topic, function, args)
-        if refusal is not None:
-            return refusal
-        start = time.perf_counter()
-        reply = self._exchange({"topic": topic, "function": function, "timeout": timeout, "collect": collect,
-                                "keep": keep},
-                               tuple(args), timeout + GRACE_SECONDS, f"{function}()")
-        if isinstance(reply, CallResult):
-            return reply
-        header, value = reply
-        return self._result(function, header, value, time.perf_counter() - start)  # timed here, never by the child
+        return self._invoke_batch(topic, [[(function, tuple(args), collect, keep)]], timeout)[0][0]
 
     def _invoke_batch(self, topic, chains, timeout) -> list[list[CallResult]]:
         """One message out; the child answers each call as it finishes, each within its own deadline."""
@@ -340,27 +324,29 @@ class SandboxExecutor(Executor):
             return [[refusal] if chain else [] for chain in chains]
         request = {"op": "batch", "topic": topic, "timeout": timeout,
                    "chains": [[[function, collect, keep] for function, _, collect, keep in chain] for chain in chains]}
-        reply = None
+        start = time.perf_counter()
         try:
             wire.send(self._to_child, request, [[call[1] for call in chain] for chain in chains])
         except OSError as exc:
-            reply = self._broken(exc, f"{every_call[0][0]}()", time.perf_counter())
-        results = []
+            return [[self._broken(exc, f"{every_call[0][0]}()", start)]] + [[] for _ in chains[1:]]
+        results, gone = [], False
         for chain in chains:
             done = []
             results.append(done)
             for function, *_ in chain:
-                if reply is not None:  # the child is gone: nothing more comes
+                if gone:  # the child was stopped: nothing more comes
                     break
-                start = time.perf_counter()
                 answer = self._await(timeout + GRACE_SECONDS, f"{function}()")
                 if isinstance(answer, CallResult):
-                    reply = answer
+                    gone = True
                     done.append(answer)
                     break
                 header, value = answer
-                # Replies stream in while later calls run: a call's seconds here are not a timing.
-                done.append(self._result(function, header, value, time.perf_counter() - start))
+                now = time.perf_counter()
+                # The first reply's seconds run from sending the request, taken here and never by the child:
+                # a single call's timing. Later replies stream in while calls run: not timings.
+                done.append(self._result(function, header, value, now - start))
+                start = now
                 if not done[-1].ok:
                     break
         return results
