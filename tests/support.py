@@ -74,3 +74,21 @@ def grade(folder, *topics, hidden=False, only=None) -> dict:
 def grade_check(folder, check_id: str):
     topic = check_id.split("::")[0]
     return grade(folder, topic, only=check_id)[check_id]
+
+
+def available() -> list[str]:
+    """The graded topics."""
+    from graders import available_topics
+
+    return available_topics()
+
+
+def mutants() -> list[Mutant]:
+    """Every buggy copy in tests/mutants/ whose topic is graded."""
+    import importlib
+    import pkgutil
+
+    import tests.mutants
+
+    return [m for info in pkgutil.iter_modules(tests.mutants.__path__)
+            for m in importlib.import_module(f"tests.mutants.{info.name}").MUTANTS if m.topic in available()]
