@@ -27,9 +27,9 @@ import time
 import pytest
 
 import tests.mutants
-from graders import available_topics
-from graders.engine.batch import grade_batch
-from tests.support import ROOT, SOLUTIONS, write_module
+from dlgrade.registry import available_topics
+from dlgrade.grading.batch import grade_batch
+from tests.support import ROOT, SOLUTIONS, batch_topics, write_module
 
 N_SUBMISSIONS = int(os.environ.get("DLGRADE_BENCH_SUBMISSIONS", 100))
 JOBS = 2
@@ -64,7 +64,7 @@ def _cpu_seconds() -> float:
 
 def _run_batch(submissions, out, executor, hidden=False):
     start, cpu = time.perf_counter(), _cpu_seconds()
-    result = grade_batch(submissions, out, topics=TOPICS, jobs=JOBS, hidden=hidden, device="cpu",
+    result = grade_batch(submissions, out, topics=batch_topics(TOPICS), jobs=JOBS, hidden=hidden, device="cpu",
                          executor=executor, progress=False, console=_quiet_console())
     wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     assert len(result.graded) == N_SUBMISSIONS and not result.errors
@@ -112,7 +112,7 @@ def test_one_submission_through_the_cli(benchmark, tmp_path):
 
     def run():
         out = tmp_path / f"out{next(rounds)}"
-        result = subprocess.run([sys.executable, "-m", "graders.cli", "grade", str(subs), "--out", str(out),
+        result = subprocess.run([sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out),
                                  "--jobs", "1", "--device", "cpu", "--no-progress"], cwd=ROOT, capture_output=True,
                                 text=True, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -20,7 +20,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from solutions.conv import conv2d_backward, conv2d_forward
+from dlgrade.solutions.conv import conv2d_backward, conv2d_forward
 
 GROUP = "conv2d fwd+bwd, x (16,3,32,32), w (16,3,3,3), padding 1, float64"
 GOAL = 3.0

@@ -1,2 +1,2 @@
 """`pytest <this folder>` grades it: the hooks come from dlgrade's pytest plugin."""
-from graders.pytest_plugin import pytest_collect_file  # noqa: F401
+from dlgrade.pytest_plugin import pytest_collect_file  # noqa: F401

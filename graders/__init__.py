@@ -1,24 +1,11 @@
-"""dlgrade's graders: the engine (graders.engine) and one module of checks per topic."""
-from __future__ import annotations
+"""dlgrade: auto-graded deep-learning exercises, checked against PyTorch.
 
-import importlib
-import pathlib
+Layers, each a folder; imports point down only (tests/test_layers.py checks it):
 
+- top: ``cli``, ``pytest_plugin``, ``registry`` (the only place that lists topics);
+- ``grading``: the grader, submission intake, the parallel batch, gradebook, reports, Gradescope;
+- ``topics``: one module of check declarations per topic, built on the core;
+- ``core``: checks and their context, inputs, oracle, comparison, diagnoses, verdicts, speed limits;
+- ``execution``: the executor interface, loading, values, in-process execution, the sandbox.
+"""
 __version__ = "0.1.0"
-
-#: The curriculum, in teaching order (SPEC.md's topics).
-CURRICULUM = ("perceptron", "activations", "losses", "mlp", "optim", "dropout", "batchnorm", "conv",
-              "rnn", "lstm", "rl", "gan")
-
-_HERE = pathlib.Path(__file__).parent
-
-
-def available_topics() -> list[str]:
-    """Topics whose grader module exists, in curriculum order."""
-    return [t for t in CURRICULUM if (_HERE / f"{t}.py").is_file()]
-
-
-def load_topic(name: str):
-    if name not in available_topics():
-        raise KeyError(name)
-    return importlib.import_module(f"graders.{name}").TOPIC

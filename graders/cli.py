@@ -8,7 +8,9 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from . import CURRICULUM, available_topics, load_topic
+from . import __version__
+from .registry import (CURRICULUM, available_topics, kit_files, load_topic, reference_folder, stubs_folder,
+                       topic_module, topic_sources)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -21,6 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dlgrade", description="Auto-graded deep-learning exercises, checked against PyTorch.")
+    parser.add_argument("--version", action="version", version=f"dlgrade {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = sub.add_parser("check", help="grade an implementation folder and print a table")
@@ -57,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--torch", default=None, metavar="SPEC",
                             help="pip requirement for torch in setup.sh (default: this machine's version, CPU build)")
 
+    init = sub.add_parser("init", help="write a workspace of exercise stubs to fill in")
+    init.add_argument("folder", metavar="DIR", help="where to write the stubs (created if needed)")
+    init.add_argument("--force", action="store_true", help="overwrite stubs already there")
+
     autograde = sub.add_parser("autograde", help="grade one Gradescope submission (what run_autograder runs)")
     autograde.add_argument("--root", default=None, metavar="DIR",
                            help="the autograder root (default: $DLGRADE_AUTOGRADER_ROOT or /autograder)")
@@ -73,8 +80,8 @@ def resolve_topics(names: list[str]) -> list:
 
 
 def cmd_check(args, console: Console) -> int:
-    from .engine import Grader
-    from .engine.reporters import gradescope, print_table, write_json_atomic
+    from .grading.grader import Grader
+    from .grading.reports import gradescope, print_table, write_json_atomic
 
     folder = pathlib.Path(args.impl)
     if not folder.is_dir():
@@ -82,7 +89,7 @@ def cmd_check(args, console: Console) -> int:
         return EXIT_USAGE
     try:
         topics = resolve_topics(args.topics)
-        grader = Grader(args.device, hidden=args.hidden, timeout=args.timeout)
+        grader = Grader(args.device, hidden=args.hidden, timeout=args.timeout, reference=reference_folder())
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
         return EXIT_USAGE
@@ -124,7 +131,7 @@ def _topic_names(names) -> list[str]:
 def cmd_grade(args, console: Console) -> int:
     import os
 
-    from .engine.batch import grade_batch, print_class_table
+    from .grading.batch import grade_batch, print_class_table
 
     submissions, out = pathlib.Path(args.submissions), pathlib.Path(args.out)
     problem = None
@@ -152,11 +159,11 @@ def cmd_grade(args, console: Console) -> int:
         console.print("[yellow]executor: in-process, no sandbox: submissions run inside the grading workers "
                       "(for trusted code only)[/yellow]")
     else:
-        from .engine import sandbox
+        from .execution import sandbox
 
         layers = sandbox.sandbox_layers()
         console.print(f"executor: sandbox; active layers: {', '.join(layers)}")
-        missing = getattr(sandbox, "missing_layers", dict)()
+        missing = sandbox.missing_layers()
         if missing:
             console.print("[yellow]not available here: " + "; ".join(f"{k}: {v}" for k, v in missing.items())
                           + "[/yellow]")
@@ -167,7 +174,8 @@ def cmd_grade(args, console: Console) -> int:
     console.print(f"grading {submissions} into {out}: topics {', '.join(topics)}; {jobs} worker{'s' * (jobs != 1)}"
                   f"{'; hidden checks' if args.hidden else ''}")
     try:
-        result = grade_batch(submissions, out, topics=topics, jobs=jobs, hidden=args.hidden, timeout=args.timeout,
+        result = grade_batch(submissions, out, topics={t: topic_module(t) for t in topics},
+                             sources=topic_sources(topics), reference=reference_folder(), jobs=jobs, hidden=args.hidden, timeout=args.timeout,
                              memory_mb=args.memory, device=args.device,
                              executor="inprocess" if args.in_process else "sandbox",
                              progress=not args.no_progress, console=console, layers=layers)
@@ -182,11 +190,12 @@ def cmd_grade(args, console: Console) -> int:
 
 
 def cmd_gradescope(args, console: Console) -> int:
-    from .engine.autograder import build_autograder_zip
+    from .grading.gradescope import build_autograder_zip
 
     try:
         topics = _topic_names(args.topics)
-        path = build_autograder_zip(args.out, topics=topics, hidden=not args.no_hidden, timeout=args.timeout,
+        path = build_autograder_zip(args.out, topics=topics, kit_files=kit_files(), sources=topic_sources(topics),
+                                    hidden=not args.no_hidden, timeout=args.timeout,
                                     memory_mb=args.memory, torch_spec=args.torch)
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
@@ -198,16 +207,39 @@ def cmd_gradescope(args, console: Console) -> int:
 
 
 def cmd_autograde(args, console: Console) -> int:
-    from .engine.autograder import autograde
+    from .grading.gradescope import autograde
 
-    return autograde(args.root, console)
+    def topics_for(names):
+        return [load_topic(t) for t in (names or available_topics())]
+
+    return autograde(args.root, topics_for, reference=reference_folder(), console=console)
+
+
+def cmd_init(args, console: Console) -> int:
+    """A workspace of stubs (and the conftest.py that makes `pytest DIR` grade it)."""
+    import shutil
+
+    target = pathlib.Path(args.folder)
+    stubs = stubs_folder()
+    names = [p.name for p in sorted(stubs.glob("*.py")) if p.name != "__init__.py"]
+    existing = [n for n in names if (target / n).exists()]
+    if existing and not args.force:
+        console.print(f"[red]dlgrade: error: {target} already holds {', '.join(existing)}; "
+                      "use --force to overwrite them[/red]")
+        return EXIT_USAGE
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(stubs / name, target / name)
+    console.print(f"wrote {len(names)} files into {target}: the stubs of every topic and conftest.py.\n"
+                  f"Fill in a function, then run: dlgrade check --impl {target}   (or: pytest {target})")
+    return EXIT_OK
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
     return {"check": cmd_check, "list": cmd_list, "grade": cmd_grade, "gradescope": cmd_gradescope,
-            "autograde": cmd_autograde}[args.command](args, console)
+            "autograde": cmd_autograde, "init": cmd_init}[args.command](args, console)
 
 
 if __name__ == "__main__":

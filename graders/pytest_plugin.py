@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from . import available_topics, load_topic
+from .registry import available_topics, load_topic, reference_folder
 
 _STATE_KEY = pytest.StashKey[dict]()
 
@@ -26,9 +26,10 @@ class CheckFailed(Exception):
 
 def _grading_state(config) -> dict:
     if _STATE_KEY not in config.stash:
-        from .engine import Grader
+        from .grading.grader import Grader
 
-        config.stash[_STATE_KEY] = {"grader": Grader(os.environ.get("DLGRADE_DEVICE", "auto")), "executors": {}}
+        grader = Grader(os.environ.get("DLGRADE_DEVICE", "auto"), reference=reference_folder())
+        config.stash[_STATE_KEY] = {"grader": grader, "executors": {}}
         config.add_cleanup(lambda: [e.close() for e in config.stash[_STATE_KEY]["executors"].values()])
     return config.stash[_STATE_KEY]
 
@@ -58,7 +59,7 @@ class CheckItem(pytest.Item):
         self.check = check
 
     def runtest(self):
-        from .engine import InProcessExecutor
+        from .execution.inprocess import InProcessExecutor
 
         state = _grading_state(self.config)
         folder = self.path.parent

@@ -5,8 +5,9 @@ import pathlib
 import textwrap
 from dataclasses import dataclass
 
-from graders import load_topic
-from graders.engine import Grader, InProcessExecutor
+from dlgrade.registry import load_topic
+from dlgrade.execution.inprocess import InProcessExecutor
+from dlgrade.grading.grader import Grader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -17,7 +18,7 @@ _GRADER = None
 def grader() -> Grader:
     global _GRADER
     if _GRADER is None:
-        _GRADER = Grader("cpu", timeout=2.0)  # endless loops in test submissions end sooner
+        _GRADER = Grader("cpu", timeout=2.0, reference=SOLUTIONS)  # endless loops in test submissions end sooner
     return _GRADER
 
 
@@ -78,7 +79,7 @@ def grade_check(folder, check_id: str):
 
 def available() -> list[str]:
     """The graded topics."""
-    from graders import available_topics
+    from dlgrade.registry import available_topics
 
     return available_topics()
 
@@ -92,3 +93,10 @@ def mutants() -> list[Mutant]:
 
     return [m for info in pkgutil.iter_modules(tests.mutants.__path__)
             for m in importlib.import_module(f"tests.mutants.{info.name}").MUTANTS if m.topic in available()]
+
+
+def batch_topics(names) -> dict:
+    """What grade_batch takes: topic name -> its module of checks."""
+    from dlgrade.registry import topic_module
+
+    return {t: topic_module(t) for t in names}

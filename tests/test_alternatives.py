@@ -3,8 +3,8 @@ import pathlib
 
 import pytest
 
-from graders import available_topics
-from graders.engine import Outcome
+from dlgrade.registry import available_topics
+from dlgrade.core import Outcome
 from tests.support import grade
 
 HERE = pathlib.Path(__file__).parent / "alternatives"

@@ -12,8 +12,8 @@ import zipfile
 
 import pytest
 
-from graders import available_topics
-from graders.engine.batch import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES, scan
+from dlgrade.registry import available_topics
+from dlgrade.grading.intake import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES, scan
 from tests.support import ROOT, SOLUTIONS, grade, write_module
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's kernel guards are Linux features")
@@ -39,7 +39,7 @@ def env(**extra):
 
 
 def dlgrade(*args, timeout=300, **kwargs):
-    return subprocess.run([sys.executable, "-m", "graders.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dlgrade", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout, env=env(), **kwargs)
 
 
@@ -219,7 +219,7 @@ def test_resume_after_kill(tmp_path):
         else:
             solution_folder(subs / student, ["activations"])
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "graders.cli", "grade", str(subs), "--out", str(out), "--jobs", "2",
+    command = [sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out), "--jobs", "2",
                "--topics", "activations", "--device", "cpu", "--no-progress"]
     process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     record_dir = out / ".dlgrade" / "records"
@@ -323,7 +323,7 @@ def test_gradescope_zip_round_trip(tmp_path):
     with zipfile.ZipFile(archive) as opened:
         names = set(opened.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in opened.infolist()}
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "graders/engine/batch.py", "solutions/activations.py",
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "dlgrade/grading/batch.py", "dlgrade/solutions/activations.py",
             "dlgrade_autograder.json"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
@@ -364,7 +364,8 @@ def test_gradescope_zip_round_trip(tmp_path):
 
 def test_in_process_worker_crash_is_one_error_row(tmp_path):
     """--in-process runs code inside the workers: one that kills its worker costs its own row only."""
-    from graders.engine.batch import grade_batch
+    from dlgrade.grading.batch import grade_batch
+    from tests.support import batch_topics
     from rich.console import Console
 
     subs = tmp_path / "subs"
@@ -375,7 +376,7 @@ def test_in_process_worker_crash_is_one_error_row(tmp_path):
         def relu_forward(x):
             os._exit(3)
         """)
-    result = grade_batch(subs, tmp_path / "out", topics=["activations"], jobs=1, device="cpu", executor="inprocess",
+    result = grade_batch(subs, tmp_path / "out", topics=batch_topics(["activations"]), jobs=1, device="cpu", executor="inprocess",
                          progress=False, console=Console(file=open(os.devnull, "w")))
     rows = {r["student"]: r for r in result.rows}
     assert rows["a_good"]["status"] == "ok" and rows["a_good"]["total"] == rows["a_good"]["max"]

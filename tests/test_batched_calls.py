@@ -9,12 +9,13 @@ import sys
 import numpy as np
 import pytest
 
-from graders import load_topic
-from graders.engine import InProcessExecutor, Previous, Ref
-from graders.engine import executor as executor_module
-from graders.engine import wire
-from graders.engine.values import Foreign
-from graders.engine.sandbox import SandboxExecutor
+from dlgrade.registry import load_topic
+from dlgrade.core import Previous, Ref
+from dlgrade.execution.inprocess import InProcessExecutor
+from dlgrade.execution import inprocess as executor_module
+from dlgrade.execution import wire
+from dlgrade.execution.values import Foreign
+from dlgrade.execution.sandbox import SandboxExecutor
 from tests.mutants.conv_dropout_batchnorm import MUTANTS as LAYER_MUTANTS
 from tests.mutants.mlp_optim import MUTANTS as OPTIM_MUTANTS
 from tests.support import grader, write_module

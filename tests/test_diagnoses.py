@@ -5,8 +5,8 @@ import pkgutil
 import pytest
 
 import tests.mutants
-from graders import available_topics, load_topic
-from graders.engine import Outcome
+from dlgrade.registry import available_topics, load_topic
+from dlgrade.core import Outcome
 from tests.support import grade, write_module
 
 MUTANTS = [m for info in pkgutil.iter_modules(tests.mutants.__path__)

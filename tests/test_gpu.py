@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from graders import available_topics
-from graders.engine import Grader, Oracle
+from dlgrade.registry import available_topics
+from dlgrade.core import Oracle
+from dlgrade.grading.grader import Grader
 from tests.support import SOLUTIONS, grade
 
 gpu = pytest.mark.gpu
@@ -33,6 +34,6 @@ def test_cuda_oracle_matches_cpu_and_disables_tf32():
 def test_solutions_pass_with_the_oracle_on_cuda(monkeypatch):
     import tests.support as support
 
-    monkeypatch.setattr(support, "_GRADER", Grader("cuda", timeout=5.0))
+    monkeypatch.setattr(support, "_GRADER", Grader("cuda", timeout=5.0, reference=support.SOLUTIONS))
     verdicts = grade(SOLUTIONS, *available_topics())
     assert [cid for cid, v in verdicts.items() if not v.passed] == []

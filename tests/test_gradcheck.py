@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from graders.gradcheck import numeric_gradient, relative_error
-from solutions.mlp import affine_backward, affine_forward, mlp_backward, mlp_forward
+from dlgrade.gradcheck import numeric_gradient, relative_error
+from dlgrade.solutions.mlp import affine_backward, affine_forward, mlp_backward, mlp_forward
 
 
 @pytest.fixture

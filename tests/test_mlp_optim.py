@@ -4,14 +4,17 @@ import sys
 import numpy as np
 import pytest
 
-import graders.optim
-from graders import load_topic
-from graders.engine import Grader, InProcessExecutor, Outcome
-from graders.engine.perf import Limit
-from graders.mlp import HE_SIZES, SCALES, he_statistics
-from graders.optim import SPIRALS_FIT, XOR_FIT
-from solutions.mlp import mlp_forward
-from solutions.optim import fit_mlp
+import dlgrade.topics.mlp
+import dlgrade.topics.optim
+from dlgrade.registry import load_topic
+from dlgrade.core import Outcome
+from dlgrade.execution.inprocess import InProcessExecutor
+from dlgrade.grading.grader import Grader
+from dlgrade.core.perf import Limit
+from dlgrade.topics.mlp import HE_SIZES, SCALES, he_statistics
+from dlgrade.topics.optim import SPIRALS_FIT, XOR_FIT
+from dlgrade.solutions.mlp import mlp_forward
+from dlgrade.solutions.optim import fit_mlp
 from tests.support import SOLUTIONS, grade, grader, write_module
 
 TOPICS = ("mlp", "optim")
@@ -62,7 +65,7 @@ def test_he_scale_statistics_separate_right_from_wrong():
             problem, ratios = he_statistics(draw(seed, std), HE_SIZES)
             assert problem is not None, (seed, name)
             named = [m.name for m, rules in SCALES.items()
-                     if any(graders.mlp._close_to(ratios, HE_SIZES, r) for r in rules)]
+                     if any(dlgrade.topics.mlp._close_to(ratios, HE_SIZES, r) for r in rules)]
             assert named[:1] == [{"glorot": "not_he_scale"}.get(name, name)], (seed, name, named)
 
 
@@ -79,8 +82,8 @@ def test_reference_reaches_the_targets_on_more_seeds_than_graded():
 
 
 def test_slow_training_fails_the_time_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(graders.optim, "FIT_LIMIT", Limit(factor=1.5, repeats=0, hint="train once"))
-    monkeypatch.setattr(graders.optim, "SPIRALS_FIT", XOR_FIT)  # the check as it is, on a faster problem
+    monkeypatch.setattr(dlgrade.topics.optim, "FIT_LIMIT", Limit(factor=1.5, repeats=0, hint="train once"))
+    monkeypatch.setattr(dlgrade.topics.optim, "SPIRALS_FIT", XOR_FIT)  # the check as it is, on a faster problem
     folder = write_module(tmp_path, "optim", """
         _fit_once = fit_mlp
 
@@ -92,7 +95,7 @@ def test_slow_training_fails_the_time_limit(tmp_path, monkeypatch):
         """)
     check = next(c for c in load_topic("optim").checks if c.id == "optim::fit_mlp::fast_enough")
     with InProcessExecutor(folder) as executor:
-        verdict = Grader("cpu").run(check, executor)  # no 2 s cap: three fits may take longer
+        verdict = Grader("cpu", reference=SOLUTIONS).run(check, executor)  # no 2 s cap: three fits may take longer
     assert verdict.outcome is Outcome.FAILED and "reference solution's time" in verdict.message, verdict.message
     assert "Hint: train once" in verdict.message
 
@@ -145,7 +148,7 @@ def test_same_failing_submission_same_verdicts(tmp_path):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the sandbox is Linux only")
 def test_dicts_refs_and_generators_cross_the_sandbox():
-    from graders.engine.sandbox import SandboxExecutor
+    from dlgrade.execution.sandbox import SandboxExecutor
 
     ids = ("mlp::mlp_backward::matches_autograd", "mlp::mlp_loss::matches_torch",
            "optim::minibatches::one_epoch_is_a_partition", "optim::adam::matches_torch_optim")

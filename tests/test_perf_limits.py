@@ -3,9 +3,12 @@ import pathlib
 
 import pytest
 
-from graders import load_topic
-from graders.engine import CallResult, Grader, InProcessExecutor, Outcome, perf
-from graders.engine.sandbox import SandboxExecutor
+from dlgrade.registry import load_topic
+from dlgrade.core import Outcome, perf
+from dlgrade.execution.executor import CallResult
+from dlgrade.execution.inprocess import InProcessExecutor
+from dlgrade.grading.grader import Grader, ReferenceExecutor, SandboxedReference
+from dlgrade.execution.sandbox import SandboxExecutor
 from tests.support import SOLUTIONS, grade, grader, write_module
 
 HERE = pathlib.Path(__file__).parent
@@ -65,7 +68,7 @@ def test_the_hard_timeout_still_applies(tmp_path):
             while True:
                 pass
         """)
-    verdicts = run_limits(folder, g=Grader("cpu", timeout=0.5))
+    verdicts = run_limits(folder, g=Grader("cpu", timeout=0.5, reference=SOLUTIONS))
     assert verdicts["avg_pool2d_forward"].outcome is Outcome.TIMEOUT
 
 
@@ -113,7 +116,8 @@ def test_a_clearly_slow_function_is_not_timed_four_times(monkeypatch):
 def test_limits_in_the_sandbox_time_a_sandboxed_reference():
     """A sandboxed call's time includes moving arguments and results through pipes, so the reference is timed
     in a sandbox child too; in-process it would be ~25x faster than the same code sandboxed."""
-    assert isinstance(perf._reference(SandboxExecutor(SOLUTIONS)), perf.SandboxedReference)
-    assert isinstance(perf._reference(InProcessExecutor(SOLUTIONS)), perf.ReferenceExecutor)
+    g = grader()
+    assert isinstance(g.reference_for(SandboxExecutor(SOLUTIONS)), SandboxedReference)
+    assert isinstance(g.reference_for(InProcessExecutor(SOLUTIONS)), ReferenceExecutor)
     verdicts = run_limits(SOLUTIONS, SandboxExecutor)
     assert {f: v.message for f, v in verdicts.items() if not v.passed} == {}

@@ -1,7 +1,7 @@
 """Bad implementations get a clear, specific verdict and never crash the grader."""
 import pytest
 
-from graders.engine import Outcome
+from dlgrade.core import Outcome
 from tests.support import EXERCISES, grade, grade_check, write_module
 
 RELU_FWD = "activations::relu_forward::matches_torch"

@@ -11,9 +11,10 @@ import threading
 
 import pytest
 
-from graders import load_topic
-from graders.engine import Grader, Outcome
-from graders.engine.sandbox import SandboxExecutor, sandbox_layers
+from dlgrade.registry import load_topic
+from dlgrade.core import Outcome
+from dlgrade.grading.grader import Grader
+from dlgrade.execution.sandbox import SandboxExecutor, sandbox_layers
 from tests.support import ROOT, SOLUTIONS, write_module
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's kernel guards are Linux features")
@@ -22,7 +23,7 @@ needs = {layer: pytest.mark.skipif(layer not in LAYERS, reason=f"{layer} is not 
          for layer in ("landlock", "seccomp")}
 RELU = "activations::relu_forward::matches_torch"
 SITE = pathlib.Path(next(p for p in sys.path if p.endswith("site-packages")))
-GRADER = Grader("cpu", timeout=2.0)
+GRADER = Grader("cpu", timeout=2.0, reference=SOLUTIONS)
 
 
 def grade_in_sandbox(folder, **options):
@@ -69,7 +70,7 @@ CASES = {
                                               "import builtins, importlib"), Outcome.ERROR, "torch", "landlock"),
     "read_solutions": (hostile(f"exec(open({str(SOLUTIONS / 'activations.py')!r}).read(), globals())\n"
                                "return relu_forward(x)"), Outcome.ERROR, "PermissionError", "landlock"),
-    "read_graders": (hostile(f"open({str(ROOT / 'graders' / 'activations.py')!r}).read()\nreturn x, x"),
+    "read_graders": (hostile(f"open({str(ROOT / 'graders' / 'topics' / 'activations.py')!r}).read()\nreturn x, x"),
                      Outcome.ERROR, "PermissionError", "landlock"),
     "read_parent_memory": (hostile("open(f'/proc/{os.getppid()}/mem', 'rb').read(16)\nreturn x, x", "import os"),
                            Outcome.ERROR, "PermissionError", "landlock"),
@@ -106,7 +107,7 @@ def hostile_batch(tmp_path_factory):
                "honest": (SOLUTIONS / "activations.py").read_text()}
     for student, source in sources.items():
         write_module(base / "submissions" / student, "activations", source)
-    result = subprocess.run([sys.executable, "-m", "graders.cli", "grade", str(base / "submissions"), "--out",
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "grade", str(base / "submissions"), "--out",
                              str(base / "out"), "--topics", "activations", "--jobs", "2", "--timeout", "2",
                              "--device", "cpu", "--no-progress"], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from graders import available_topics
-from graders.engine import Outcome
+from dlgrade.registry import available_topics
+from dlgrade.core import Outcome
 from tests.support import EXERCISES, ROOT, SOLUTIONS, grade, write_module
 
 CONTRACT = ROOT.parent / "shared" / "tools" / "check_contract.py"
@@ -20,7 +20,7 @@ def run(*args, cwd=ROOT, timeout=600):
 
 
 def dlgrade(*args, cwd=ROOT):
-    return run(sys.executable, "-m", "graders.cli", *args, cwd=cwd)
+    return run(sys.executable, "-m", "dlgrade", *args, cwd=cwd)
 
 
 @pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/tools/check_contract.py is not beside this checkout")
@@ -146,7 +146,7 @@ def test_pytest_exercises_one_short_line_per_not_implemented_check():
     result = run(sys.executable, "-m", "pytest", "exercises", "-q", "-k", "perceptron", "-p", "no:cacheprovider")
     assert result.returncode == 1
     assert "5 failed" in result.stdout
-    assert "Traceback" not in result.stdout and "graders/engine" not in result.stdout
+    assert "Traceback" not in result.stdout and "dlgrade/core" not in result.stdout
     assert "NOT_IMPLEMENTED: perceptron_train() is not implemented yet" in result.stdout
 
 

@@ -70,3 +70,11 @@ class Report:
     @property
     def all_passed(self) -> bool:
         return all(v.passed for v in self.verdicts)
+
+    def to_dict(self) -> dict:
+        return {"verdicts": [v.to_dict() for v in self.verdicts], "meta": self.meta, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        verdicts = [Verdict(**{**v, "outcome": Outcome(v["outcome"])}) for v in data["verdicts"]]
+        return cls(verdicts=verdicts, meta=dict(data.get("meta", {})), seconds=data.get("seconds", 0.0))

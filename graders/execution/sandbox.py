@@ -28,7 +28,7 @@ import time
 from . import wire
 from .executor import CallResult, Executor, refs_in
 
-RUNTIME_FILES = ("sandbox_child.py", "executor.py", "loading.py", "values.py", "wire.py")
+RUNTIME_FILES = ("sandbox_child.py", "executor.py", "inprocess.py", "loading.py", "values.py", "wire.py")
 #: Packages the child may read (besides the standard library): numpy and what Gymnasium needs.
 READABLE_PACKAGES = ("numpy", "gymnasium", "cloudpickle", "typing_extensions", "farama_notifications")
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache")

@@ -27,7 +27,7 @@ def load_runtime(folder):
     package = importlib.util.module_from_spec(spec)
     sys.modules["dlgrade_runtime"] = package
     spec.loader.exec_module(package)
-    return (importlib.import_module("dlgrade_runtime.executor"), importlib.import_module("dlgrade_runtime.wire"),
+    return (importlib.import_module("dlgrade_runtime.inprocess"), importlib.import_module("dlgrade_runtime.wire"),
             importlib.import_module("dlgrade_runtime.values"))
 
 

@@ -4,8 +4,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .engine import Mistake, Previous, Ref, Topic
-from .engine.strategies import any_shape, array, inputs, size
+from ..core import Mistake, Previous, Ref, Topic
+from ..core.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("conv", "Convolutional network layers", difficulty="hard")
 

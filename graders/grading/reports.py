@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .results import Outcome, Report
+from ..core.verdicts import Outcome, Report
 
 STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.ERROR: "red", Outcome.TIMEOUT: "red",
          Outcome.NOT_IMPLEMENTED: "yellow", Outcome.FORBIDDEN: "magenta"}

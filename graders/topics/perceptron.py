@@ -2,8 +2,8 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from .engine import Mistake, Topic
-from .engine.strategies import any_shape, array, inputs, size
+from ..core import Mistake, Topic
+from ..core.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("perceptron", "Rosenblatt's perceptron", difficulty="easy")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .values import Foreign, describe, type_name
+from ..execution.values import Foreign, describe, type_name
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Gradescope: build the autograder zip, and grade one submission inside it.
 
 ``dlgrade gradescope --out autograder.zip`` writes a zip that Gradescope
-unpacks into ``/autograder/source``: the kit (graders/, solutions/ for
-performance-limit references, exercises/ because pyproject.toml lists it,
-pyproject.toml, README.md), ``dlgrade_autograder.json`` (topics, options and
-the instructor's hidden seed), ``setup.sh`` and ``run_autograder``.
+unpacks into ``/autograder/source``: the kit as the package ``dlgrade/``
+(with its reference solutions, which speed limits are timed against) and a
+``pyproject.toml`` to install it, ``dlgrade_autograder.json`` (topics,
+options and the instructor's hidden seed), ``setup.sh`` and ``run_autograder``.
 
 ``run_autograder`` runs ``dlgrade autograde``: it grades
 ``/autograder/submission`` (the student's modules, possibly wrapped in one
@@ -44,8 +44,8 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 # PyTorch's CPU wheel index; to pin another build: dlgrade gradescope --torch 'torch==X.Y.Z'.
 "$VENV/bin/python" -m pip install --quiet --index-url {cpu_index} "{torch_spec}"
-"$VENV/bin/python" -m pip install --quiet -e "$SOURCE"
-"$VENV/bin/python" -c "import graders, torch; print('dlgrade', graders.__version__, 'torch', torch.__version__)"
+"$VENV/bin/python" -m pip install --quiet "$SOURCE"
+"$VENV/bin/python" -c "import dlgrade, torch; print('dlgrade', dlgrade.__version__, 'torch', torch.__version__)"
 # Running as root, the sandbox hands the student's child to uid nobody: that uid must reach the venv's numpy,
 # and never the kit, the reference solutions or this zip's config (which holds the hidden seed).
 chmod o+x "$ROOT"
@@ -63,12 +63,8 @@ if [ -z "$PYTHON" ]; then
     if [ -x "$ROOT/dlgrade-venv/bin/python" ]; then PYTHON="$ROOT/dlgrade-venv/bin/python"; else PYTHON=python3; fi
 fi
 cd "$ROOT/source"
-exec "$PYTHON" -m graders.cli autograde --root "$ROOT"
+exec "$PYTHON" -m dlgrade autograde --root "$ROOT"
 """
-
-
-def kit_root() -> pathlib.Path:
-    return pathlib.Path(__file__).resolve().parents[2]
 
 
 def default_torch_spec() -> str:
@@ -81,27 +77,46 @@ def default_torch_spec() -> str:
     return f"torch=={version}"
 
 
-def _kit_files(root: pathlib.Path) -> list[pathlib.Path]:
-    files = [root / "pyproject.toml", root / "README.md"]
-    for folder in ("graders", "solutions", "exercises"):
-        files += [p for p in sorted((root / folder).rglob("*")) if p.is_file() and "__pycache__" not in p.parts
-                  and p.suffix in (".py", ".json", ".md", ".txt", ".typed")]
-    return files
+PYPROJECT = """[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "dlgrade"
+version = "{version}"
+requires-python = ">=3.10"
+dependencies = {dependencies}
+
+[project.scripts]
+dlgrade = "dlgrade.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["dlgrade*"]
+"""
 
 
-def build_autograder_zip(out, *, topics: list[str], hidden: bool = True, timeout: float | None = None,
-                         memory_mb: int = 1024, torch_spec: str | None = None) -> pathlib.Path:
-    """Write Gradescope's autograder zip; returns its path."""
+def _dependencies() -> list[str]:
+    """The installed kit's own requirements (extras left out), for the zip's pyproject.toml."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("dlgrade") or []
+    except metadata.PackageNotFoundError:
+        requires = []
+    return [r for r in requires if "extra ==" not in r]
+
+
+def build_autograder_zip(out, *, topics: list[str], kit_files: dict, sources=(), hidden: bool = True,
+                         timeout: float | None = None, memory_mb: int = 1024,
+                         torch_spec: str | None = None) -> pathlib.Path:
+    """Write Gradescope's autograder zip; returns its path. ``kit_files`` maps names in the zip
+    (``dlgrade/...``) to the files of the installed kit; ``sources`` are fingerprinted."""
     from .. import __version__
     from .batch import kit_fingerprint
 
-    root = kit_root()
-    if not (root / "pyproject.toml").is_file() or not (root / "graders").is_dir():
-        raise ValueError(f"the kit's source is not beside the installed graders ({root}): "
-                         "build the autograder from a source checkout (pip install -e .)")
     seed = os.environ.get("DLGRADE_HIDDEN_SEED")
     config = {"topics": list(topics), "hidden": hidden, "timeout": timeout, "memory_mb": memory_mb,
-              "hidden_seed": seed, "dlgrade": __version__, "kit": kit_fingerprint(topics),
+              "hidden_seed": seed, "dlgrade": __version__, "kit": kit_fingerprint(sources),
               "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     scripts = {
         "setup.sh": SETUP_SH.format(root_variable=ROOT_VARIABLE, default_root=DEFAULT_ROOT, cpu_index=CPU_INDEX,
@@ -120,9 +135,10 @@ def build_autograder_zip(out, *, topics: list[str], hidden: bool = True, timeout
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, text)
             archive.writestr(CONFIG_NAME, json.dumps(config, indent=2) + "\n")
-            for path in _kit_files(root):
-                if path.exists():
-                    archive.write(path, path.relative_to(root).as_posix())
+            archive.writestr("pyproject.toml", PYPROJECT.format(version=__version__,
+                                                                dependencies=json.dumps(_dependencies())))
+            for name, path in sorted(kit_files.items()):
+                archive.write(path, name)
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):
@@ -131,8 +147,9 @@ def build_autograder_zip(out, *, topics: list[str], hidden: bool = True, timeout
     return out
 
 
-def _load_config() -> dict:
-    path = kit_root() / CONFIG_NAME
+def load_config(root) -> dict:
+    """The autograder's settings, written into the zip when it was built (``ROOT/source/`` once unpacked)."""
+    path = pathlib.Path(root) / "source" / CONFIG_NAME
     config = {"topics": None, "hidden": True, "timeout": None, "memory_mb": 1024, "hidden_seed": None}
     if path.is_file():
         config.update(json.loads(path.read_text()))
@@ -141,40 +158,42 @@ def _load_config() -> dict:
 
 def _submission(folder: pathlib.Path):
     """The student's upload as a batch Submission: the folder itself, or the one .zip it holds."""
-    from .batch import Submission, _content_hash, _folder_modules, _zip_modules
+    from .intake import Submission, content_hash, folder_modules, zip_modules
 
     entries = [e for e in folder.iterdir() if not e.name.startswith(".")] if folder.is_dir() else []
     zips = [e for e in entries if e.is_file() and e.name.lower().endswith(".zip")]
     if len(zips) == 1 and not any(e.name.endswith(".py") for e in entries):
-        return Submission("submission", zips[0].name, "zip", str(zips[0]), _content_hash(_zip_modules(zips[0])))
-    return Submission("submission", folder.name, "folder", str(folder), _content_hash(_folder_modules(folder)))
+        return Submission("submission", zips[0].name, "zip", str(zips[0]), content_hash(zip_modules(zips[0])))
+    return Submission("submission", folder.name, "folder", str(folder), content_hash(folder_modules(folder)))
 
 
-def autograde(root=None, console=None) -> int:
-    """Grade ROOT/submission into ROOT/results/results.json (always written). Exit status 0 once written."""
+def autograde(root, topics_for, reference=None, console=None) -> int:
+    """Grade ROOT/submission into ROOT/results/results.json (always written). Exit status 0 once written.
+
+    ``topics_for(names)``: the Topic objects to grade (every topic for None), as the registry gives them;
+    ``reference``: the reference solutions' folder, for speed limits.
+    """
     from rich.console import Console
 
-    from .. import available_topics, load_topic
-    from .batch import SubmissionError, materialize
-    from .reporters import gradescope, print_table, write_json_atomic
-    from .runner import Grader
+    from ..execution.sandbox import SandboxExecutor, sandbox_layers
+    from .grader import Grader
+    from .intake import SubmissionError, materialize
+    from .reports import gradescope, print_table, write_json_atomic
 
     console = console or Console()
     root = pathlib.Path(root or os.environ.get(ROOT_VARIABLE, DEFAULT_ROOT))
     results = root / "results" / "results.json"
-    config = _load_config()
+    config = load_config(root)
     if config.get("hidden_seed") and "DLGRADE_HIDDEN_SEED" not in os.environ:
         os.environ["DLGRADE_HIDDEN_SEED"] = str(config["hidden_seed"])
     start = time.perf_counter()
     try:
         submission = _submission(root / "submission")
-        from .sandbox import SandboxExecutor, sandbox_layers
-
         layers = sandbox_layers()
         console.print(f"dlgrade autograde: sandbox layers {', '.join(layers)}")
-        topics = [load_topic(t) for t in (config.get("topics") or available_topics())]
+        topics = topics_for(config.get("topics"))
         grader = Grader(os.environ.get("DLGRADE_DEVICE", "auto"), hidden=bool(config.get("hidden")),
-                        timeout=config.get("timeout"))
+                        timeout=config.get("timeout"), reference=reference)
         with materialize(submission) as folder:
             report = grader.grade(folder, topics, lambda f: SandboxExecutor(f, memory_mb=int(config.get("memory_mb") or 1024)))
         report.meta.update(implementation="submission", executor="sandbox", sandbox_layers=layers)

@@ -3,8 +3,8 @@ import numpy as np
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .engine import Mistake, Topic
-from .engine.strategies import any_shape, array, inputs, labels, size
+from ..core import Mistake, Topic
+from ..core.strategies import any_shape, array, inputs, labels, size
 
 TOPIC = Topic("losses", "Output functions and losses", difficulty="easy")
 

@@ -3,8 +3,8 @@ import numpy as np
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .engine import ANY, Mismatch, Mistake, Previous, Topic
-from .engine.strategies import array, size
+from ..core import ANY, Mismatch, Mistake, Previous, Topic
+from ..core.strategies import array, size
 
 TOPIC = Topic("batchnorm", "Batch normalization", difficulty="hard")
 OUTPUTS = ("out", "running_mean", "running_var")

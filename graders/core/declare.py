@@ -13,7 +13,7 @@ from typing import Callable
 from .checks import DEFAULT_EXAMPLES, Check, Mistake, Mismatch
 from .compare import ANY, DEFAULT, Tolerance
 from .perf import Limit, limit_body
-from .values import Previous, Ref
+from ..execution.values import Previous, Ref
 
 
 @dataclass

@@ -2,9 +2,9 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from .engine import Mistake, Previous, Ref, Rng, Topic
-from .engine.compare import DEFAULT
-from .engine.strategies import any_shape, array, inputs
+from ..core import Mistake, Previous, Ref, Rng, Topic
+from ..core.compare import DEFAULT
+from ..core.strategies import any_shape, array, inputs
 
 TOPIC = Topic("dropout", "Regularization by dropping units", difficulty="medium")
 SIGMAS = 6  # a statistical check fails a correct implementation with probability ~2e-9

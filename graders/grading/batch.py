@@ -23,212 +23,38 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import csv
 import dataclasses
 import datetime
 import fcntl
 import hashlib
-import io
+import importlib
 import json
 import multiprocessing
 import os
 import pathlib
-import re
-import statistics
-import stat
-import tempfile
 import threading
 import time
-import zipfile
-from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 
-from .reporters import feedback_markdown, gradescope, write_json_atomic, write_text_atomic
-from .results import Outcome, Report, Verdict
+from .. import __version__
+from ..core.verdicts import Report, Verdict
+from .gradebook import print_class_table, summarize, write_gradebook
+from .grader import Grader, hidden_seed
+from .intake import STATE_DIR, Submission, materialize, scan
+from .reports import feedback_markdown, gradescope, write_json_atomic, write_text_atomic
 
-#: Limits on what a submission may hold (a zip is checked against them before anything is extracted).
-MAX_SUBMISSION_BYTES = 50 * 2**20
-MAX_SUBMISSION_FILES = 1000
-#: How deep a single top-level folder may wrap the modules (alice.zip holding alice/exercises/*.py).
-MAX_WRAPPING = 3
-STATE_DIR = ".dlgrade"
-RESERVED = {"gradebook.csv", "summary.json", STATE_DIR}
-#: Entries that are not submissions: dotfiles, macOS zip debris.
-IGNORED = re.compile(r"^(\.|__MACOSX$)")
 RECORD_FORMAT = 1
-
-
-class SubmissionError(Exception):
-    """An entry that cannot be graded: the message goes into its gradebook row."""
-
-
-# -- finding submissions ------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class Submission:
-    student: str
-    entry: str  # the name in SUBMISSIONS
-    kind: str  # "folder", "zip" or "invalid"
-    path: str
-    content_hash: str = ""
-    error: str | None = None
-
-
-def _is_module_name(name: str) -> bool:
-    return name.endswith(".py") and not name.startswith(".") and "/" not in name and "\\" not in name and "\0" not in name
-
-
-def _folder_root(folder: pathlib.Path) -> pathlib.Path:
-    """The folder holding the modules: ``folder`` itself or the one folder it wraps them in."""
-    root = folder
-    for _ in range(MAX_WRAPPING + 1):
-        entries = [e for e in root.iterdir() if not IGNORED.match(e.name)]
-        if any(e.is_file() and _is_module_name(e.name) for e in entries):
-            return root
-        folders = [e for e in entries if e.is_dir() and not e.is_symlink()]
-        if len(folders) != 1:  # a README beside the one folder is fine
-            break
-        root = folders[0]
-    raise SubmissionError("no Python modules found (expected <topic>.py files, e.g. activations.py)")
-
-
-def _folder_modules(folder: pathlib.Path) -> dict[str, bytes]:
-    """The top-level modules of a submission folder (what an executor reads), bounded in size."""
-    root = _folder_root(folder)
-    modules, total = {}, 0
-    for entry in sorted(root.iterdir()):
-        if not _is_module_name(entry.name) or entry.is_symlink() or not entry.is_file():
-            continue
-        total += entry.stat().st_size
-        if total > MAX_SUBMISSION_BYTES or len(modules) >= MAX_SUBMISSION_FILES:
-            raise SubmissionError(f"too large: over {MAX_SUBMISSION_BYTES // 2**20} MB or "
-                                  f"{MAX_SUBMISSION_FILES} modules")
-        modules[entry.name] = entry.read_bytes()
-    return modules
-
-
-def _zip_modules(path: pathlib.Path) -> dict[str, bytes]:
-    """Validate a zip as a whole (no absolute paths, no '..', no links, no bombs), then read its modules."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
-        raise SubmissionError(f"cannot read the zip file: {err}") from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_SUBMISSION_FILES:
-            raise SubmissionError(f"the zip holds {len(members)} entries, over the limit of {MAX_SUBMISSION_FILES}")
-        total, files = 0, {}
-        for info in members:
-            name = info.filename
-            parts = re.split(r"[/\\]", name)
-            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\0" in name:
-                raise SubmissionError(f"the zip holds an unsafe path: {name!r}")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise SubmissionError(f"the zip holds a symbolic link: {name!r}")
-            if info.flag_bits & 0x1:
-                raise SubmissionError(f"the zip holds an encrypted file: {name!r}")
-            total += info.file_size
-            if total > MAX_SUBMISSION_BYTES:
-                raise SubmissionError(f"the zip unpacks to more than {MAX_SUBMISSION_BYTES // 2**20} MB")
-            if not info.is_dir():
-                files["/".join(p for p in parts if p)] = info
-        visible = {n: i for n, i in files.items() if not any(IGNORED.match(p) for p in n.split("/"))}
-        prefix = ""
-        for _ in range(MAX_WRAPPING + 1):
-            here = {n[len(prefix):] for n in visible if n.startswith(prefix)}
-            if any("/" not in n and _is_module_name(n) for n in here):
-                break
-            tops = {n.split("/")[0] for n in here if "/" in n}  # a README beside the one folder is fine
-            if len(tops) != 1:
-                raise SubmissionError("no Python modules found in the zip (expected <topic>.py files, "
-                                      "at its top level or in one folder)")
-            prefix += tops.pop() + "/"
-        else:
-            raise SubmissionError("no Python modules found in the zip")
-        modules = {}
-        for name, info in sorted(visible.items()):
-            rest = name[len(prefix):]
-            if not name.startswith(prefix) or "/" in rest or not _is_module_name(rest):
-                continue
-            try:
-                with archive.open(info) as handle:
-                    data = handle.read(info.file_size + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as err:
-                raise SubmissionError(f"cannot read {name!r} from the zip: {err}") from None
-            if len(data) > info.file_size:
-                raise SubmissionError(f"{name!r} is larger than the zip declares")
-            modules[rest] = data
-        return modules
-
-
-def _content_hash(modules: dict[str, bytes]) -> str:
-    h = hashlib.sha256()
-    for name in sorted(modules):
-        h.update(name.encode() + b"\0" + str(len(modules[name])).encode() + b"\0")
-        h.update(modules[name])
-    return "sha256:" + h.hexdigest()
-
-
-def scan(submissions_dir) -> list[Submission]:
-    """One Submission per entry of SUBMISSIONS, in name order; entries that cannot be graded carry an error."""
-    found, seen = [], {}
-    for entry in sorted(pathlib.Path(submissions_dir).iterdir(), key=lambda p: p.name):
-        name = entry.name
-        if IGNORED.match(name):
-            continue
-        if entry.is_dir():
-            kind, student = "folder", name
-        elif entry.is_file() and name.lower().endswith(".zip"):
-            kind, student = "zip", name[:-4]
-        else:
-            found.append(Submission(name, name, "invalid", str(entry), error=(
-                "not a submission: expected a folder of <topic>.py modules or a .zip of one")))
-            continue
-        if student in seen or student in RESERVED or not student or IGNORED.match(student):
-            reason = f"same student id as {seen[student]}" if student in seen else "a name reserved for the output"
-            found.append(Submission(name, name, "invalid", str(entry), error=f"not graded: {reason}"))
-            continue
-        seen[student] = name
-        try:
-            modules = _folder_modules(entry) if kind == "folder" else _zip_modules(entry)
-            found.append(Submission(student, name, kind, str(entry), _content_hash(modules)))
-        except (SubmissionError, OSError) as err:
-            found.append(Submission(student, name, kind, str(entry), error=str(err)))
-    return found
-
-
-@contextlib.contextmanager
-def materialize(submission: Submission):
-    """A folder holding the submission's modules: the folder itself, or a zip's modules in a temp dir."""
-    if submission.kind == "folder":
-        yield _folder_root(pathlib.Path(submission.path))
-        return
-    modules = _zip_modules(pathlib.Path(submission.path))
-    with tempfile.TemporaryDirectory(prefix="dlgrade-zip-") as tmp:
-        folder = pathlib.Path(tmp, "submission")
-        folder.mkdir()
-        for name, data in modules.items():
-            with open(folder / name, "xb") as handle:
-                handle.write(data)
-        yield folder
 
 
 # -- the grading fingerprint -------------------------------------------------------------
 
-def kit_fingerprint(topics=None) -> str:
-    """graders.__version__ and a hash of the sources a verdict depends on: the engine, the topics' graders and
-    their reference solutions (performance limits time against them). A changed grader regrades."""
-    from .. import __version__, available_topics
-
-    kit = pathlib.Path(__file__).resolve().parents[2]
-    files = [kit / "graders" / "__init__.py", *sorted((kit / "graders" / "engine").glob("*.py"))]
-    for topic in topics or available_topics():
-        files += [kit / "graders" / f"{topic}.py", kit / "solutions" / f"{topic}.py"]
+def kit_fingerprint(sources) -> str:
+    """The kit's version and a hash of the source files a verdict depends on (the grading package, the topics'
+    checks, their reference solutions: see registry.topic_sources). A changed grader regrades."""
     h = hashlib.sha256()
-    for path in files:
+    for path in sorted(pathlib.Path(p) for p in sources):
         if path.is_file():
-            h.update(str(path.relative_to(kit)).encode() + b"\0")
+            h.update(path.name.encode() + b"\0")
             h.update(path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:16]}"
 
@@ -237,16 +63,24 @@ def grading_fingerprint(settings: dict) -> str:
     """Everything a verdict depends on besides the submission: kit, options, torch, the hidden seed (hashed)."""
     from importlib import metadata
 
-    from .runner import hidden_seed
-
     try:
         torch_version = metadata.version("torch")
     except metadata.PackageNotFoundError:
         torch_version = "?"
-    data = {"kit": kit_fingerprint(settings["topics"]), "torch": torch_version, "format": RECORD_FORMAT,
+    data = {"kit": kit_fingerprint(settings["sources"]), "torch": torch_version, "format": RECORD_FORMAT,
             "hidden_seed": hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:16] if settings["hidden"] else None,
             **{k: settings[k] for k in ("topics", "hidden", "timeout", "memory_mb", "device", "executor")}}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def load_topics(settings: dict) -> list:
+    """The topics to grade, imported by module name (the caller resolved names to modules)."""
+    return [importlib.import_module(module).TOPIC for module in settings["topic_modules"].values()]
+
+
+def make_grader(settings: dict) -> Grader:
+    return Grader(settings["device"], hidden=settings["hidden"], timeout=settings["timeout"], cache_oracle=True,
+                  reference=settings["reference"])
 
 
 # -- workers -------------------------------------------------------------------------------
@@ -273,12 +107,7 @@ def _one_blas_thread():
 def _init_worker(settings: dict, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
-        from .. import load_topic
-        from .runner import Grader
-
-        grader = Grader(settings["device"], hidden=settings["hidden"], timeout=settings["timeout"], cache_oracle=True)
-        _WORKER.update(grader=grader, topics=[load_topic(t) for t in settings["topics"]], settings=settings,
-                       executor=None)
+        _WORKER.update(grader=make_grader(settings), topics=load_topics(settings), settings=settings, executor=None)
     except Exception as err:  # noqa: BLE001 - reported per submission instead of breaking the pool
         _WORKER["failed"] = f"the grading worker could not start: {type(err).__name__}: {err}"
 
@@ -295,12 +124,12 @@ def _watch_parent(parent: int) -> None:
 
 def _executor_factory(settings: dict):
     if settings["executor"] == "sandbox":
-        from .sandbox import SandboxExecutor
+        from ..execution.sandbox import SandboxExecutor
 
         def make(folder):
             return SandboxExecutor(folder, memory_mb=settings["memory_mb"])
     else:
-        from .executor import InProcessExecutor
+        from ..execution.inprocess import InProcessExecutor
 
         make = InProcessExecutor
 
@@ -330,7 +159,7 @@ def _grade_in_worker(submission: Submission) -> dict:
     report.meta["executor"] = settings["executor"]
     if settings.get("layers"):
         report.meta["sandbox_layers"] = settings["layers"]
-    return {"report": _report_to_dict(report), "wall_seconds": time.perf_counter() - start, "worker": os.getpid(),
+    return {"report": report.to_dict(), "wall_seconds": time.perf_counter() - start, "worker": os.getpid(),
             "oracle_cache": {"hits": grader.oracle.hits - hits, "misses": grader.oracle.misses - misses}}
 
 
@@ -339,15 +168,6 @@ def _without_paths(verdict: Verdict, paths: list[str], name: str) -> Verdict:
     for path in paths:
         message = message.replace(path, name)
     return verdict if message == verdict.message else dataclasses.replace(verdict, message=message)
-
-
-def _report_to_dict(report: Report) -> dict:
-    return {"verdicts": [v.to_dict() for v in report.verdicts], "meta": report.meta, "seconds": report.seconds}
-
-
-def report_from_dict(data: dict) -> Report:
-    verdicts = [Verdict(**{**v, "outcome": Outcome(v["outcome"])}) for v in data["verdicts"]]
-    return Report(verdicts=verdicts, meta=dict(data.get("meta", {})), seconds=data.get("seconds", 0.0))
 
 
 # -- outputs -------------------------------------------------------------------------------
@@ -405,7 +225,7 @@ class Batch:
             return  # a stray file or a duplicate: not a student, a gradebook row only
         folder = self.out / record["student"]
         if record.get("report"):
-            report = report_from_dict(record["report"])
+            report = Report.from_dict(record["report"])
             results = gradescope(report)
             feedback = feedback_markdown(report, record["student"])
         else:
@@ -474,9 +294,7 @@ class Batch:
                            [s.student for s in invalid] + failed)
 
     def load_topics(self) -> None:
-        from .. import load_topic
-
-        self.topics = [load_topic(t) for t in self.settings["topics"]]
+        self.topics = load_topics(self.settings)
         selected = [[c for c in t.checks if c.visibility == "public" or self.settings["hidden"]] for t in self.topics]
         self.checks = {c.id: c for group in selected for c in group}
         self.topic_max = {t.name: sum(c.points for c in group) for t, group in zip(self.topics, selected)}
@@ -520,10 +338,7 @@ class Batch:
     def _grade_inline(self, todo: list[Submission], finished) -> None:
         settings = self.settings
         if _WORKER.get("settings") != settings or "grader" not in _WORKER:
-            from .runner import Grader
-
-            _WORKER.update(grader=Grader(settings["device"], hidden=settings["hidden"], timeout=settings["timeout"],
-                                         cache_oracle=True), settings=settings, executor=None)
+            _WORKER.update(grader=make_grader(settings), settings=settings, executor=None)
         _WORKER["topics"] = self.topics
         for submission in todo:
             try:
@@ -570,139 +385,44 @@ class Batch:
             row = {"student": submission.student, "total": 0.0, "max": self.max_score,
                    **{t: 0.0 for t in topic_names}, "status": record.get("status", "error")}
             if record.get("report") and record.get("status") == "ok":
-                report = report_from_dict(record["report"])
+                report = Report.from_dict(record["report"])
                 reports[submission.student] = (report, record)
                 meta = meta or report.meta
                 row["total"] = report.score
                 for v in report.verdicts:
                     row[v.topic] = row.get(v.topic, 0.0) + v.score
             rows.append(row)
-        self.write_gradebook(rows, topic_names)
-        summary = self.summarize(rows, reports, meta, seconds, graded, skipped)
+        write_gradebook(self.out, rows, topic_names)
+        summary = summarize(rows, reports, meta, seconds, graded, skipped, settings=self.settings, checks=self.checks,
+                            topic_max=self.topic_max, max_score=self.max_score,
+                            kit=kit_fingerprint(self.settings["sources"]), fingerprint=self.fingerprint)
         write_json_atomic(self.out / "summary.json", summary)
         return rows, summary
 
-    def write_gradebook(self, rows: list[dict], topic_names: list[str]) -> None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["student", "total", "max", *topic_names, "status"])
-        for row in rows:
-            writer.writerow([_cell(row["student"]), f"{row['total']:g}", f"{row['max']:g}",
-                             *(f"{row[t]:g}" for t in topic_names), _cell(row["status"])])
-        write_text_atomic(self.out / "gradebook.csv", buffer.getvalue())
-
-    def summarize(self, rows, reports, meta, seconds, graded, skipped) -> dict:
-        ok = [r for r in rows if r["status"] == "ok"]
-        totals = [r["total"] for r in ok]
-        checks, diagnoses = {}, Counter()
-        for cid, check in self.checks.items():
-            checks[cid] = {"visibility": check.visibility, "points": check.points, "graded": 0, "passed": 0,
-                           "pass_rate": None, "outcomes": Counter(), "diagnoses": Counter()}
-        for report, _ in reports.values():
-            for v in report.verdicts:
-                entry = checks.setdefault(v.check_id, {"visibility": v.visibility, "points": v.max_score, "graded": 0,
-                                                       "passed": 0, "pass_rate": None, "outcomes": Counter(),
-                                                       "diagnoses": Counter()})
-                entry["graded"] += 1
-                entry["passed"] += v.passed
-                entry["outcomes"][v.outcome.value] += 1
-                if v.diagnosis:
-                    entry["diagnoses"][v.diagnosis] += 1
-                    diagnoses[v.diagnosis] += 1
-        for entry in checks.values():
-            entry["pass_rate"] = round(entry["passed"] / entry["graded"], 4) if entry["graded"] else None
-            entry["outcomes"], entry["diagnoses"] = dict(entry["outcomes"]), dict(entry["diagnoses"])
-        per_submission = [record.get("wall_seconds", report.seconds) for report, record in reports.values()
-                          if record.get("student") in graded]
-        cache = Counter()
-        for _, record in reports.values():
-            if record.get("student") in graded:
-                cache.update(record.get("oracle_cache", {}))
-
-        def stats(values):
-            if not values:
-                return None
-            return {"mean": round(statistics.fmean(values), 4), "median": round(statistics.median(values), 4),
-                    "min": round(min(values), 4), "max": round(max(values), 4)}
-
-        from .. import __version__
-
-        return {
-            "dlgrade": __version__, "kit": kit_fingerprint(self.settings["topics"]), "fingerprint": self.fingerprint,
-            "torch": meta.get("torch"), "device": meta.get("device"), "gpu": meta.get("gpu"),
-            "executor": self.settings["executor"], "sandbox_layers": self.settings.get("layers") or [],
-            "sandbox_missing_layers": self.settings.get("missing_layers") or {},
-            "hidden": self.settings["hidden"], "topics": self.settings["topics"], "jobs": self.settings["jobs"],
-            "timeout": self.settings["timeout"], "memory_mb": self.settings["memory_mb"],
-            "students": len(rows), "graded_ok": len(ok), "errors": len(rows) - len(ok),
-            "max_score": self.max_score, "score": stats(totals),
-            "topic_scores": {t: {"max": self.topic_max.get(t, 0.0), **(stats([r[t] for r in ok]) or {})}
-                             for t in self.settings["topics"]},
-            "checks": checks, "diagnoses": dict(diagnoses.most_common()),
-            "timing": {"wall_seconds": round(seconds, 3), "graded_this_run": len(graded), "skipped": len(skipped),
-                       "submissions_per_minute": round(len(graded) / seconds * 60, 2) if graded and seconds else None,
-                       "seconds_per_submission": stats(per_submission)},
-            "oracle_cache": dict(cache),
-            "errors_by_student": {r["student"]: r["status"] for r in rows if r["status"] != "ok"},
-        }
-
-
-def _cell(text: str) -> str:
-    """Keep spreadsheet programs from reading a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def print_class_table(result: BatchResult, console, topics: list[str]) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"dlgrade: {len(result.rows)} submissions in {result.out}")
-    table.add_column("student")
-    table.add_column("total", justify="right")
-    for topic in topics:
-        table.add_column(topic, justify="right")
-    table.add_column("status")
-    for row in result.rows:
-        style = None if row["status"] == "ok" else "red"
-        table.add_row(row["student"], f"{row['total']:g}/{row['max']:g}", *(f"{row[t]:g}" for t in topics),
-                      row["status"], style=style)
-    score = result.summary.get("score")
-    if score:
-        table.add_section()
-        table.add_row("mean", f"{score['mean']:.3g}/{result.summary['max_score']:g}",
-                      *(f"{result.summary['topic_scores'][t].get('mean', 0):.3g}" for t in topics), "")
-    console.print(table)
-    timing = result.summary["timing"]
-    rate = f", {timing['submissions_per_minute']:g} per minute" if timing["submissions_per_minute"] else ""
-    console.print(f"{len(result.graded)} graded, {len(result.skipped)} skipped (already graded), "
-                  f"{len(result.errors)} errors in {timing['wall_seconds']:.1f} s{rate}. "
-                  f"Gradebook: {result.out / 'gradebook.csv'}")
-
-
-def grade_batch(submissions_dir, out_dir, *, topics=None, jobs=None, hidden=False, timeout=None, memory_mb=1024,
-                device="auto", executor="sandbox", progress=True, console=None, layers=None) -> BatchResult:
+def grade_batch(submissions_dir, out_dir, *, topics: dict, sources=(), reference=None, jobs=None, hidden=False,
+                timeout=None, memory_mb=1024, device="auto", executor="sandbox", progress=True, console=None,
+                layers=None) -> BatchResult:
     """Grade every submission in ``submissions_dir`` into ``out_dir`` (see the module docstring).
 
-    ``layers``: the sandbox's protection layers, when the caller has probed them already.
+    ``topics``: topic name -> the module declaring its checks (workers import them by name); ``sources``: the
+    files a verdict depends on (the fingerprint hashes them); ``reference``: the folder of the reference
+    solutions speed limits are timed against. ``layers``: the sandbox's protection layers, when the caller
+    has probed them already.
     """
-    from .. import available_topics
-
     if executor not in ("sandbox", "inprocess"):
         raise ValueError(f"unknown executor {executor!r}: use 'sandbox' or 'inprocess'")
-    topics = list(topics or available_topics())
-    unknown = [t for t in topics if t not in available_topics()]
-    if unknown:
-        raise ValueError(f"unknown topic {', '.join(unknown)}; available: {', '.join(available_topics())}")
     missing = {}
     if executor == "sandbox":
-        from . import sandbox
+        from ..execution import sandbox
 
         layers = sandbox.sandbox_layers() if layers is None else layers
-        missing = getattr(sandbox, "missing_layers", dict)()
-    settings = {"topics": topics, "jobs": jobs or os.cpu_count() or 1, "hidden": bool(hidden), "timeout": timeout,
-                "memory_mb": memory_mb, "device": device, "executor": executor,
-                "layers": list(layers or []) if executor == "sandbox" else [], "missing_layers": missing}
+        missing = sandbox.missing_layers()
+    settings = {"topics": list(topics), "topic_modules": dict(topics), "sources": [str(p) for p in sources],
+                "reference": str(reference) if reference else None, "jobs": jobs or os.cpu_count() or 1,
+                "hidden": bool(hidden), "timeout": timeout, "memory_mb": memory_mb, "device": device,
+                "executor": executor, "layers": list(layers or []) if executor == "sandbox" else [],
+                "missing_layers": missing}
     return Batch(submissions_dir, out_dir, settings, console=console, progress=progress).run()
 
 
-__all__ = ["BatchResult", "Submission", "SubmissionError", "grade_batch", "kit_fingerprint", "materialize",
-           "print_class_table", "report_from_dict", "scan"]
+__all__ = ["BatchResult", "grade_batch", "kit_fingerprint", "print_class_table"]

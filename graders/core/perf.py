@@ -28,23 +28,14 @@ and the upstream gradient is the same random array on both sides.
 """
 from __future__ import annotations
 
-import atexit
-import functools
 import gc
-import importlib.util
-import os
-import pathlib
 from dataclasses import dataclass
 
+from ..execution.values import Ref, digest
 from .checks import Abort
 from .compare import ANY, DEFAULT, compare_returns
-from .executor import InProcessExecutor
-from .results import Outcome
-from .sandbox import SandboxExecutor
-from .values import Ref, digest
+from .verdicts import Outcome
 
-#: Where the trusted reference implementation lives (default: the installed ``solutions`` package).
-REFERENCE_ENV = "DLGRADE_REFERENCE"
 #: Deadline of a reference call, seconds (it takes milliseconds).
 REFERENCE_TIMEOUT = 60.0
 
@@ -80,60 +71,12 @@ class Timing:
         return self.student / max(self.reference, 1e-9)
 
 
-class ReferenceExecutor(InProcessExecutor):
-    """The trusted reference, in this process; forgets returned values after each measurement."""
-
-    def forget(self) -> None:
-        self._results.clear()
-        self._held.clear()
-        self._held_total = 0
-
-
-class SandboxedReference(SandboxExecutor):
-    """The trusted reference in a sandbox child, for timing beside a sandboxed submission: both then pay
-    the same transfer of arguments and results. The child keeps every returned value, so it is
-    replaced after ``RECYCLE_AFTER`` calls."""
-
-    RECYCLE_AFTER = 400
-
-    def __init__(self, folder):
-        super().__init__(folder)
-        self.calls = 0
-        atexit.register(self.close)
-
-    def _invoke(self, *args):
-        self.calls += 1
-        return super()._invoke(*args)
-
-    def forget(self) -> None:
-        if self.calls >= self.RECYCLE_AFTER:
-            self.close()
-            self.calls = 0
-
-
-def reference_folder() -> pathlib.Path:
-    if os.environ.get(REFERENCE_ENV):
-        return pathlib.Path(os.environ[REFERENCE_ENV]).resolve()
-    spec = importlib.util.find_spec("solutions")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the reference solutions (package `solutions`) are not installed")
-    return pathlib.Path(list(spec.submodule_search_locations)[0]).resolve()
-
-
-@functools.lru_cache(maxsize=8)
-def reference_executor(folder: pathlib.Path | None = None, sandboxed: bool = False):
-    """The trusted reference (cached): in this process, or in a sandbox child when ``sandboxed``."""
-    folder = folder or reference_folder()
-    return SandboxedReference(folder) if sandboxed else ReferenceExecutor(folder)
-
-
-def _reference(executor):
-    """The reference timed under the same conditions as ``executor``: in this process for an
-    in-process executor (the student's own grading), in a sandbox child for a sandboxed one."""
+def _reference(ctx):
+    """The trusted reference's executor, as the grader provides it (run under the student's conditions)."""
     try:
-        return reference_executor(sandboxed=isinstance(executor, SandboxExecutor))
+        return ctx.reference()
     except FileNotFoundError as exc:
-        raise Abort(Outcome.ERROR, f"performance limit not checked: {exc} (set {REFERENCE_ENV})") from None
+        raise Abort(Outcome.ERROR, f"performance limit not checked: {exc}") from None
 
 
 class _Side:
@@ -189,7 +132,7 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
 
     Returns (timing, student's first result, reference's first result).
     """
-    reference = _reference(ctx.executor)
+    reference = _reference(ctx)
     student, trusted = _Side(ctx), _Side(ctx, reference)
     args = dict(inputs)
     if limit.repeats == 0 and forward is None:
@@ -254,5 +197,4 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     return body
 
 
-__all__ = ["Limit", "ReferenceExecutor", "SandboxedReference", "Timing", "limit_body", "measure",
-           "reference_executor", "reference_folder"]
+__all__ = ["Limit", "Timing", "limit_body", "measure"]

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from .values import digest
+from ..execution.values import digest
 
 
 @functools.lru_cache(maxsize=None)

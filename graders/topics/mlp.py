@@ -4,9 +4,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .engine import Mistake, Rng, Topic
-from .engine.compare import describe
-from .engine.strategies import array, inputs, labels, size
+from ..core import Mistake, Rng, Topic
+from ..core.compare import describe
+from ..core.strategies import array, inputs, labels, size
 from .losses import cross_entropy
 
 TOPIC = Topic("mlp", "Feed-forward network and backpropagation", difficulty="medium")

@@ -3,8 +3,8 @@ import numpy as np
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .engine import Mistake, Topic
-from .engine.strategies import any_shape, array, inputs
+from ..core import Mistake, Topic
+from ..core.strategies import any_shape, array, inputs
 
 TOPIC = Topic("activations", "Nonlinearities and their derivatives", difficulty="easy")
 

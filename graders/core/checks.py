@@ -18,9 +18,9 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
 from .compare import DEFAULT, Tolerance, compare_returns, matches
-from .executor import CallResult, call_spec
-from .results import Outcome, Verdict
-from .values import bind_previous, describe, digest, freeze
+from ..execution.executor import CallResult, call_spec
+from .verdicts import Outcome, Verdict
+from ..execution.values import bind_previous, describe, digest, freeze
 
 
 class Abort(BaseException):
@@ -114,9 +114,10 @@ class Check:
 class Context:
     """What a check body may use: the executor, the oracle and comparison helpers."""
 
-    def __init__(self, executor, oracle, check: Check, timeout_cap: float | None = None):
+    def __init__(self, executor, oracle, check: Check, timeout_cap: float | None = None, reference=None):
         self.executor, self.oracle, self.check = executor, oracle, check
         self.timeout_cap = timeout_cap
+        self._reference = reference
         self.inputs: dict | None = None
         self._prefetched: list[tuple] = []  # (chain, its results) made by prefetch
         self._by_call: dict | None = None  # indexes into them, built when first needed
@@ -200,6 +201,12 @@ class Context:
             raise Mismatch(f"{function}() modified its input {changed} in place; "
                            "work on a copy (functions must not change their arguments)")
         return result
+
+    def reference(self):
+        """The executor of the trusted reference solutions (speed limits are timed against them)."""
+        if self._reference is None:
+            raise FileNotFoundError("no reference solutions were given to this grader")
+        return self._reference()
 
     # -- oracle -----------------------------------------------------------------
     def torch(self, fn, inputs: dict, wrt: tuple = (), upstream=None):
@@ -326,12 +333,14 @@ def generated_inputs(check: Check, seed: int) -> list[dict]:
     return _GENERATED[key]
 
 
-def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float | None = None) -> Verdict:
+def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float | None = None,
+              reference=None) -> Verdict:
     """Run one check to a verdict; nothing a submission does escapes as an exception.
 
-    ``timeout_cap`` lowers every call's deadline (an instructor's --timeout).
+    ``timeout_cap`` lowers every call's deadline (an instructor's --timeout); ``reference()`` gives the
+    executor of the trusted reference, for speed limits.
     """
-    ctx = Context(executor, oracle, check, timeout_cap)
+    ctx = Context(executor, oracle, check, timeout_cap, reference)
 
     failures: dict[bytes, Exception] = {}
     passed: set[bytes] = set()

@@ -5,10 +5,10 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from .engine import ANY, DEFAULT, Mistake, Previous, Rng, Topic
-from .engine.compare import compare_returns, describe
-from .engine.perf import Limit, measure
-from .engine.strategies import any_shape
+from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic
+from ..core.compare import compare_returns, describe
+from ..core.perf import Limit, measure
+from ..core.strategies import any_shape
 from .mlp import check_params, torch_mlp
 
 TOPIC = Topic("optim", "Mini-batches and gradient descent", difficulty="medium")

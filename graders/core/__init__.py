@@ -1,0 +1,13 @@
+"""The grading core: declaring checks, their inputs, the torch oracle, comparison, diagnoses, verdicts and
+performance limits. It knows no topic, no file and no process: student code is reached only through the
+executor interface a check's context is handed (dlgrade.execution), and topics are declared on it
+(dlgrade.topics)."""
+from ..execution.values import Env, Previous, Ref, Rng
+from .checks import Abort, Check, Context, Mismatch, Mistake, StudentError, run_check
+from .compare import ANY, DEFAULT, Tolerance
+from .declare import Topic
+from .oracle import Oracle
+from .verdicts import Outcome, Report, Verdict
+
+__all__ = ["ANY", "DEFAULT", "Abort", "Check", "Context", "Env", "Mismatch", "Mistake", "Oracle", "Outcome",
+           "Previous", "Ref", "Report", "Rng", "StudentError", "Tolerance", "Topic", "Verdict", "run_check"]

@@ -1,0 +1,178 @@
+"""Submission intake: one entry per student (a folder shaped like exercises/, or a .zip of one), checked
+against the limits before anything is read, its modules found (at the top or inside one wrapping folder)
+and fingerprinted by content."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import pathlib
+import re
+import stat
+import tempfile
+import zipfile
+
+MAX_SUBMISSION_BYTES = 50 * 2**20
+MAX_SUBMISSION_FILES = 1000
+#: How deep a single top-level folder may wrap the modules (alice.zip holding alice/exercises/*.py).
+MAX_WRAPPING = 3
+STATE_DIR = ".dlgrade"
+#: Names of what a batch writes beside the students' folders: never a student id.
+RESERVED = {"gradebook.csv", "summary.json", STATE_DIR}
+#: Entries that are not submissions: dotfiles, macOS zip debris.
+IGNORED = re.compile(r"^(\.|__MACOSX$)")
+
+class SubmissionError(Exception):
+    """An entry that cannot be graded: the message goes into its gradebook row."""
+
+
+# -- finding submissions ------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    student: str
+    entry: str  # the name in SUBMISSIONS
+    kind: str  # "folder", "zip" or "invalid"
+    path: str
+    content_hash: str = ""
+    error: str | None = None
+
+
+def is_module_name(name: str) -> bool:
+    return name.endswith(".py") and not name.startswith(".") and "/" not in name and "\\" not in name and "\0" not in name
+
+
+def folder_root(folder: pathlib.Path) -> pathlib.Path:
+    """The folder holding the modules: ``folder`` itself or the one folder it wraps them in."""
+    root = folder
+    for _ in range(MAX_WRAPPING + 1):
+        entries = [e for e in root.iterdir() if not IGNORED.match(e.name)]
+        if any(e.is_file() and is_module_name(e.name) for e in entries):
+            return root
+        folders = [e for e in entries if e.is_dir() and not e.is_symlink()]
+        if len(folders) != 1:  # a README beside the one folder is fine
+            break
+        root = folders[0]
+    raise SubmissionError("no Python modules found (expected <topic>.py files, e.g. activations.py)")
+
+
+def folder_modules(folder: pathlib.Path) -> dict[str, bytes]:
+    """The top-level modules of a submission folder (what an executor reads), bounded in size."""
+    root = folder_root(folder)
+    modules, total = {}, 0
+    for entry in sorted(root.iterdir()):
+        if not is_module_name(entry.name) or entry.is_symlink() or not entry.is_file():
+            continue
+        total += entry.stat().st_size
+        if total > MAX_SUBMISSION_BYTES or len(modules) >= MAX_SUBMISSION_FILES:
+            raise SubmissionError(f"too large: over {MAX_SUBMISSION_BYTES // 2**20} MB or "
+                                  f"{MAX_SUBMISSION_FILES} modules")
+        modules[entry.name] = entry.read_bytes()
+    return modules
+
+
+def zip_modules(path: pathlib.Path) -> dict[str, bytes]:
+    """Validate a zip as a whole (no absolute paths, no '..', no links, no bombs), then read its modules."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise SubmissionError(f"cannot read the zip file: {err}") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_SUBMISSION_FILES:
+            raise SubmissionError(f"the zip holds {len(members)} entries, over the limit of {MAX_SUBMISSION_FILES}")
+        total, files = 0, {}
+        for info in members:
+            name = info.filename
+            parts = re.split(r"[/\\]", name)
+            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\0" in name:
+                raise SubmissionError(f"the zip holds an unsafe path: {name!r}")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise SubmissionError(f"the zip holds a symbolic link: {name!r}")
+            if info.flag_bits & 0x1:
+                raise SubmissionError(f"the zip holds an encrypted file: {name!r}")
+            total += info.file_size
+            if total > MAX_SUBMISSION_BYTES:
+                raise SubmissionError(f"the zip unpacks to more than {MAX_SUBMISSION_BYTES // 2**20} MB")
+            if not info.is_dir():
+                files["/".join(p for p in parts if p)] = info
+        visible = {n: i for n, i in files.items() if not any(IGNORED.match(p) for p in n.split("/"))}
+        prefix = ""
+        for _ in range(MAX_WRAPPING + 1):
+            here = {n[len(prefix):] for n in visible if n.startswith(prefix)}
+            if any("/" not in n and is_module_name(n) for n in here):
+                break
+            tops = {n.split("/")[0] for n in here if "/" in n}  # a README beside the one folder is fine
+            if len(tops) != 1:
+                raise SubmissionError("no Python modules found in the zip (expected <topic>.py files, "
+                                      "at its top level or in one folder)")
+            prefix += tops.pop() + "/"
+        else:
+            raise SubmissionError("no Python modules found in the zip")
+        modules = {}
+        for name, info in sorted(visible.items()):
+            rest = name[len(prefix):]
+            if not name.startswith(prefix) or "/" in rest or not is_module_name(rest):
+                continue
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(info.file_size + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as err:
+                raise SubmissionError(f"cannot read {name!r} from the zip: {err}") from None
+            if len(data) > info.file_size:
+                raise SubmissionError(f"{name!r} is larger than the zip declares")
+            modules[rest] = data
+        return modules
+
+
+def content_hash(modules: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(modules):
+        h.update(name.encode() + b"\0" + str(len(modules[name])).encode() + b"\0")
+        h.update(modules[name])
+    return "sha256:" + h.hexdigest()
+
+
+def scan(submissions_dir) -> list[Submission]:
+    """One Submission per entry of SUBMISSIONS, in name order; entries that cannot be graded carry an error."""
+    found, seen = [], {}
+    for entry in sorted(pathlib.Path(submissions_dir).iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if IGNORED.match(name):
+            continue
+        if entry.is_dir():
+            kind, student = "folder", name
+        elif entry.is_file() and name.lower().endswith(".zip"):
+            kind, student = "zip", name[:-4]
+        else:
+            found.append(Submission(name, name, "invalid", str(entry), error=(
+                "not a submission: expected a folder of <topic>.py modules or a .zip of one")))
+            continue
+        if student in seen or student in RESERVED or not student or IGNORED.match(student):
+            reason = f"same student id as {seen[student]}" if student in seen else "a name reserved for the output"
+            found.append(Submission(name, name, "invalid", str(entry), error=f"not graded: {reason}"))
+            continue
+        seen[student] = name
+        try:
+            modules = folder_modules(entry) if kind == "folder" else zip_modules(entry)
+            found.append(Submission(student, name, kind, str(entry), content_hash(modules)))
+        except (SubmissionError, OSError) as err:
+            found.append(Submission(student, name, kind, str(entry), error=str(err)))
+    return found
+
+
+@contextlib.contextmanager
+def materialize(submission: Submission):
+    """A folder holding the submission's modules: the folder itself, or a zip's modules in a temp dir."""
+    if submission.kind == "folder":
+        yield folder_root(pathlib.Path(submission.path))
+        return
+    modules = zip_modules(pathlib.Path(submission.path))
+    with tempfile.TemporaryDirectory(prefix="dlgrade-zip-") as tmp:
+        folder = pathlib.Path(tmp, "submission")
+        folder.mkdir()
+        for name, data in modules.items():
+            with open(folder / name, "xb") as handle:
+                handle.write(data)
+        yield folder
