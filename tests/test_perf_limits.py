@@ -82,7 +82,7 @@ class ScriptedExecutor(InProcessExecutor):
     def _invoke(self, topic, function, args, timeout, collect, keep=None) -> CallResult:
         result = super()._invoke(topic, function, args, timeout, collect, keep)
         self.log.append(self.side)
-        result.seconds = next(self.script)
+        result.seconds = result.cpu_seconds = next(self.script)
         return result
 
     def forget(self):
@@ -92,7 +92,7 @@ class ScriptedExecutor(InProcessExecutor):
 def test_ratio_is_best_of_interleaved_executor_timings(monkeypatch):
     log = []
     reference = ScriptedExecutor(SOLUTIONS, [0.004, 0.002, 0.003, 0.005], log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda executor: reference)
+    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")  # limit 20x
     student = ScriptedExecutor(SOLUTIONS, [0.09, 0.06, 0.05, 0.07], log, "student")
     verdict = grader().run(check, student)
@@ -105,7 +105,7 @@ def test_ratio_is_best_of_interleaved_executor_timings(monkeypatch):
 def test_a_clearly_slow_function_is_not_timed_four_times(monkeypatch):
     log = []
     reference = ScriptedExecutor(SOLUTIONS, [0.001] * 6, log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda executor: reference)
+    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")
     student = ScriptedExecutor(SOLUTIONS, [0.4] * 6, log, "student")
     verdict = grader().run(check, student)

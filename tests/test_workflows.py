@@ -10,7 +10,6 @@ from dlgrade.registry import available_topics
 from dlgrade.core import Outcome
 from tests.support import EXERCISES, ROOT, SOLUTIONS, grade, write_module
 
-CONTRACT = ROOT.parent / "shared" / "tools" / "check_contract.py"
 FOUNDATION = ["perceptron", "activations", "losses"]
 
 
@@ -21,14 +20,6 @@ def run(*args, cwd=ROOT, timeout=600):
 
 def dlgrade(*args, cwd=ROOT):
     return run(sys.executable, "-m", "dlgrade", *args, cwd=cwd)
-
-
-@pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/tools/check_contract.py is not beside this checkout")
-@pytest.mark.parametrize("folder, flags", [("exercises", []), ("solutions", ["--only-present"])])
-def test_contract_holds(folder, flags):
-    result = run(sys.executable, str(CONTRACT), *flags, folder)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " 0 mismatches" in result.stdout
 
 
 def test_every_check_passes_on_the_solutions():

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .checks import DEFAULT_EXAMPLES, Check, Mistake, Mismatch
+from ..execution.values import Previous
+from .calls import Chain, call
+from .checks import DEFAULT_EXAMPLES, Check, Mismatch, Mistake
 from .compare import ANY, DEFAULT, Tolerance
 from .perf import Limit, limit_body
-from ..execution.values import Previous, Ref
 
 
 @dataclass
@@ -55,20 +56,16 @@ class Topic:
 
     # -- declarations ---------------------------------------------------------------
     def check(self, function: str, name: str, *, inputs=None, cases=(), points=1.0, visibility="public",
-              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True, prefetch=None) -> Callable:
-        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences).
-
-        ``prefetch`` says which calls the body will make, so that all examples' calls go to the
-        executor in one batch: True when the body calls ``function(**inputs)``, or a function
-        ``prefetch(ctx, inputs)`` returning chains of calls (see ``Context.prefetch``).
-        """
-        plan = (lambda ctx, inputs_: [[(function, inputs_)]]) if prefetch is True else prefetch
+              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True) -> Callable:
+        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences): a generator
+        that yields the calls it makes (``call``, ``chain``, a list of them; see calls.py) and judges what
+        they return. Every example's calls of one round go to the executor in one batch."""
 
         def register(body):
             self._function(function)
             self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
                            max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                           description=(body.__doc__ or "").strip(), plan=plan), hidden_twin)
+                           description=(body.__doc__ or "").strip()), hidden_twin)
             return body
 
         return register
@@ -95,7 +92,7 @@ class Topic:
             else:
                 outputs, grads = ctx.torch(oracle, inputs_, wrt=tuple(gradients))
                 expected = outputs[: len(returns)] + grads
-            got = ctx.call(function, **inputs_, keep=cache_at)
+            got = yield call(function, **inputs_, keep=cache_at)
             if quiet and got.warnings:
                 ctx.fail(f"{function}() made numpy warn: {'; '.join(got.warnings)}",
                          ctx.diagnose(got.value, expected, names, function, tol, mistakes, call=got))
@@ -103,8 +100,7 @@ class Topic:
 
         self._function(function)
         return self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
-                              max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                              plan=lambda ctx, inputs_: [[(function, inputs_, None, cache_at)]]))
+                              max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes)))
 
     def layer(self, name: str, *, inputs=None, cases=(), oracle, grads=("x",), outputs=("out",), differentiable=1,
               tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=DEFAULT_EXAMPLES, timeout=10.0,
@@ -127,38 +123,28 @@ class Topic:
 
         def forward_body(ctx, inputs_):
             expected, _ = ctx.torch(oracle, inputs_)
-            got = ctx.call(forward, **inputs_, keep=cache_at)
+            got = yield call(forward, **inputs_, keep=cache_at)
             ctx.expect(got, expected[: len(outputs)] + (ANY,), outputs + ("cache",), tol=tol, mistakes=forward_mistakes)
 
         def backward_body(ctx, inputs_):
-            first = ctx.call(forward, **inputs_, keep=cache_at)
-            value = first.value
+            _, upstream, expected = ctx.torch_backward(oracle, inputs_, tuple(grads), differentiable)
+            steps = iter((yield Chain((call(forward, **inputs_, keep=cache_at),
+                                       call(backward, *upstream, Previous((cache_at,)))))))
+            value = next(steps).value
             if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
                 raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
                                f"({', '.join(outputs + ('cache',))})")
-            upstream = upstream_for(ctx, inputs_)
-            _, expected = ctx.torch(oracle, inputs_, wrt=tuple(grads), upstream=upstream)
-            got = ctx.call(backward, *upstream, Ref(first.call_id, (cache_at,)))
+            got = next(steps)
             ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
-
-        def upstream_for(ctx, inputs_):
-            expected_out, _ = ctx.torch(oracle, inputs_)
-            return ctx.upstream(*expected_out[:differentiable])
-
-        def backward_plan(ctx, inputs_):
-            upstream = upstream_for(ctx, inputs_)
-            return [[(forward, inputs_, None, cache_at), (backward, (*upstream, Previous((cache_at,))))]]
 
         forward_points, backward_points = points
         self._function(forward)
         self._function(backward)
         return (
             self.add(Check(self.name, forward, forward_check, forward_body, inputs, tuple(cases), forward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes,
-                           plan=lambda ctx, inputs_: [[(forward, inputs_, None, cache_at)]])),
+                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes)),
             self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes,
-                           plan=backward_plan)),
+                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes)),
         )
 
     def limit(self, function: str, *, inputs: dict, factor: float, hint: str = "", name: str = "fast_enough",

@@ -7,7 +7,10 @@ for any check) and the trusted reference solution (``solutions/``, or the
 folder in $DLGRADE_REFERENCE) on the same arguments, interleaved: reference,
 student, reference, student, ... Each call is timed by the grading process
 around the call (``CallResult.seconds``, measured by the executor on the
-trusted side); nothing the student's code reports is used. The best time of
+trusted side): CPU time where the executor can measure it (this process's, in
+process; the child's CPU clock read by the parent for a sandbox), so that
+other processes on a loaded machine do not change a verdict; wall time
+otherwise. Nothing the student's code reports is used. The best time of
 each side is kept, and their ratio decides: ratios survive a noisy or slower
 machine where absolute times would not.
 
@@ -32,6 +35,7 @@ import gc
 from dataclasses import dataclass
 
 from ..execution.values import Ref, digest
+from .calls import call
 from .checks import Abort
 from .compare import ANY, DEFAULT, compare_returns
 from .verdicts import Outcome
@@ -87,19 +91,21 @@ class _Side:
         self.best, self.spent, self.samples = float("inf"), 0.0, 0
 
     def call(self, function, args, timed, reuse=False, keep=None):
+        """One call (a generator: the student's calls are yielded to the check's driver); its result."""
         if self.reference is None:
             # Named arguments label an input changed in place in the message.
-            result = (self.ctx.call(function, **args, reuse=reuse, keep=keep) if isinstance(args, dict)
-                      else self.ctx.call(function, *args, reuse=reuse, keep=keep))
+            result = yield (call(function, **args, reuse=reuse, keep=keep) if isinstance(args, dict)
+                            else call(function, *args, reuse=reuse, keep=keep))
         else:
             args = tuple(args.values()) if isinstance(args, dict) else args
             result = self.reference.call(self.ctx.check.topic, function, args, timeout=REFERENCE_TIMEOUT, keep=keep)
             if not result.ok:  # a grader bug, not the student's: say so instead of grading
                 raise Abort(Outcome.ERROR, f"performance limit not checked: the reference {function}() "
                                            f"failed on the limit's input: {result.message}")
-        self.spent += result.seconds
+        seconds = result.cpu_seconds if result.cpu_seconds is not None else result.seconds
+        self.spent += seconds
         if timed:
-            self.best = min(self.best, result.seconds)
+            self.best = min(self.best, seconds)
             self.samples += 1
         return result
 
@@ -107,12 +113,12 @@ class _Side:
         """One timed call of ``function`` (after an untimed ``forward`` whose cache it gets); its result.
         Caches stay with the executor (``keep``): a timing never includes copying one."""
         if forward is None:
-            return self.call(function, args, timed=True, keep=keep)
-        first = self.call(forward, args, timed=False, keep=cache_index)
+            return (yield from self.call(function, args, timed=True, keep=keep))
+        first = yield from self.call(forward, args, timed=False, keep=cache_index)
         value = first.value
         if type(value) not in (tuple, list) or len(value) <= cache_index:
             raise _BadForward(forward, value)
-        return self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True)
+        return (yield from self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True))
 
 
 class _BadForward(Exception):
@@ -130,7 +136,8 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     """Time the student's and the reference's ``function`` on ``inputs``, interleaved (``keep``: the
     index of a cache ``function`` returns, left with the executor).
 
-    Returns (timing, student's first result, reference's first result).
+    A generator (``yield from measure(...)`` in a check's body). Returns (timing, student's first result,
+    reference's first result).
     """
     reference = _reference(ctx)
     student, trusted = _Side(ctx), _Side(ctx, reference)
@@ -138,26 +145,26 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     if limit.repeats == 0 and forward is None:
         key = (id(reference), ctx.check.topic, function, digest(args))
         if key not in _TIMED_ONCE:
-            _TIMED_ONCE[key] = (trusted.run(function, args), trusted.best)
+            _TIMED_ONCE[key] = ((yield from trusted.run(function, args)), trusted.best)
             reference.forget()
         reference_first, reference_best = _TIMED_ONCE[key]
         # The student's one timed call may be one another check already made (the same training run).
-        student_first = student.call(function, args, timed=True, reuse=True)
+        student_first = yield from student.call(function, args, timed=True, reuse=True)
         return Timing(student.best, reference_best, 1), student_first, reference_first
     upstream = ()
     if forward is not None:
-        probe = trusted.call(forward, args, timed=False, keep=cache_index)
+        probe = yield from trusted.call(forward, args, timed=False, keep=cache_index)
         upstream = ctx.upstream(*probe.value[:differentiable])
     enabled = gc.isenabled()
     gc.disable()  # no collection pauses inside a timed call (a full collect here would cost ~0.2 s)
     try:
-        student_first = student.run(function, args, forward, cache_index, upstream, keep)
-        reference_first = trusted.run(function, args, forward, cache_index, upstream, keep)
+        student_first = yield from student.run(function, args, forward, cache_index, upstream, keep)
+        reference_first = yield from trusted.run(function, args, forward, cache_index, upstream, keep)
         for _ in range(limit.repeats):
             if student.spent > limit.budget and student.samples >= 2:
                 break
-            trusted.run(function, args, forward, cache_index, upstream, keep)
-            student.run(function, args, forward, cache_index, upstream, keep)
+            yield from trusted.run(function, args, forward, cache_index, upstream, keep)
+            yield from student.run(function, args, forward, cache_index, upstream, keep)
     except _BadForward as bad:
         ctx.fail(f"cannot time {function}(): {bad.forward}() must first return its outputs and a cache")
     finally:
@@ -180,7 +187,7 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     """
 
     def body(ctx, inputs):
-        timing, got, reference = measure(ctx, function, inputs, limit, forward=forward, cache_index=cache_index,
+        timing, got, reference = yield from measure(ctx, function, inputs, limit, forward=forward, cache_index=cache_index,
                                           differentiable=differentiable, keep=len(names) - 1 if cache else None)
         expected = reference.value if len(names) > 1 else (reference.value,)
         expected = tuple(expected)

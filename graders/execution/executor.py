@@ -13,7 +13,7 @@ import pathlib
 from dataclasses import dataclass, field
 
 from .loading import SourceInfo, read_source
-from .values import Ref, bind_previous, digest
+from .values import bind_previous, digest, refs_in
 
 @dataclass
 class CallResult:
@@ -27,7 +27,10 @@ class CallResult:
     value: object = None
     message: str = ""
     call_id: int | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall-clock time of the call, measured on the trusted side
+    #: CPU time the process running the code spent on the call, measured on the trusted side (the in-process
+    #: executor: this process's CPU time; a sandbox: the child's CPU clock, read by the parent); None: unknown.
+    cpu_seconds: float | None = None
     mutated: list = field(default_factory=list)  # positions of array arguments changed in place
     warnings: list = field(default_factory=list)  # numpy floating-point and other warnings, as text
     output: str = ""  # what the call printed (truncated)
@@ -175,15 +178,3 @@ def call_spec(call) -> tuple:
     args = tuple(args.values()) if isinstance(args, dict) else tuple(args)
     collect, keep = (tuple(rest) + (None, None))[:2]
     return function, args, collect, keep
-
-
-def refs_in(value):
-    """The Refs inside an argument tree."""
-    if isinstance(value, Ref):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from refs_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from refs_in(item)

@@ -19,9 +19,9 @@ import warnings
 
 import numpy as np
 
-from .executor import CallResult, Executor, refs_in
+from .executor import CallResult, Executor
 from .loading import ALLOWED_IMPORTS, ImplementationPackage
-from .values import Env, Foreign, Ref, Rng, encode, resolve
+from .values import Foreign, Ref, array_bytes, encode, make_live, refs_in, snapshot, unchanged
 
 #: How much of a call's printed output is kept.
 MAX_CAPTURED_OUTPUT = 4096
@@ -51,38 +51,12 @@ class _BoundedWriter(io.TextIOBase):
         return out + (f"\n... ({self.size - self.limit} more characters)" if self.size > self.limit else "")
 
 
-def make_live(arg, lookup):
-    """Turn argument markers into live objects (and copy arrays, so the caller's stay pristine)."""
-    if isinstance(arg, Ref):
-        return resolve(lookup(arg.call_id), arg.path)
-    if isinstance(arg, Rng):
-        return np.random.default_rng(arg.seed)
-    if isinstance(arg, Env):
-        import gymnasium
-
-        return gymnasium.make(arg.env_id, **arg.kwargs)
-    if isinstance(arg, np.ndarray):
-        return arg.copy()
-    if isinstance(arg, dict):
-        return {k: make_live(v, lookup) for k, v in arg.items()}
-    if isinstance(arg, (list, tuple)):
-        return type(arg)(make_live(v, lookup) for v in arg)
-    return arg
 
 
 
 
 
 
-def array_bytes(value, depth: int = 0) -> int:
-    """Bytes of the arrays inside a (returned) value, as far as containers go."""
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if depth < 12 and isinstance(value, (list, tuple)):
-        return sum(array_bytes(v, depth + 1) for v in value)
-    if depth < 12 and isinstance(value, dict):
-        return sum(array_bytes(v, depth + 1) for v in value.values())
-    return 0
 
 
 #: What comes back in place of an element a call was asked to keep (see Executor.call).
@@ -96,30 +70,8 @@ def without(value, index: int):
     return value
 
 
-def snapshot(value):
-    """Copies of the arrays inside an argument (other leaves become None)."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: snapshot(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [snapshot(v) for v in value]
-    return None
 
 
-def mutated_positions(before: tuple, after: tuple) -> list[int]:
-    """Positions of arguments whose arrays (at any depth) changed during the call."""
-
-    def same(a, b):
-        if isinstance(a, np.ndarray):
-            return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-        if isinstance(a, dict):
-            return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        if isinstance(a, (list, tuple)) and not isinstance(a, str):
-            return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(same, a, b))
-        return a is None
-
-    return [i for i, (a, b) in enumerate(zip(before, after)) if not same(a, b)]
 
 
 def where_raised(exc: BaseException, folder: pathlib.Path) -> str:
@@ -273,14 +225,14 @@ class InProcessExecutor(Executor):
             return CallResult("error", message=f"{function}() needs the value call {gone[0]} returned, which is "
                                                f"no longer held (over {MAX_HELD_BYTES >> 20} MiB of returned values)")
         try:
-            live = tuple(make_live(a, self._results.__getitem__) for a in args)
+            live = make_live(tuple(args), self._results.__getitem__)
         except (LookupError, TypeError) as exc:  # a Ref into a value that has no such element
             return CallResult("error", message=f"{function}() could not be given what an earlier call returned: "
                                                f"{type(exc).__name__}: {exc}")
         # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
         pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
         status, message, value = "ok", "", None
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             with self._guarded(timeout):
                 value = fn(*live)
@@ -298,14 +250,14 @@ class InProcessExecutor(Executor):
             status, message = "error", f"{function}() ran out of memory"
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code are results too
             status, message = "error", f"{function}() raised {describe_exception(exc, self.folder)}"
-        seconds = time.perf_counter() - start
-        result = CallResult(status, message=message, call_id=call_id, seconds=seconds,
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+        result = CallResult(status, message=message, call_id=call_id, seconds=seconds, cpu_seconds=cpu_seconds,
                             output=self.last_output.text(),
                             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in self.last_warnings}))
         if status == "ok":
             self._hold(call_id, value)
             result.value = encode(value if keep is None else without(value, keep))
-            result.mutated = mutated_positions(pristine, live)
+            result.mutated = [i for i, (a, b) in enumerate(zip(pristine, live)) if not unchanged(a, b)]
         return result
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..core import ANY, Mismatch, Mistake, Previous, Topic
+from ..core import ANY, Mismatch, Mistake, Previous, Topic, chain
 from ..core.strategies import array, size
 
 TOPIC = Topic("batchnorm", "Batch normalization", difficulty="hard")
@@ -114,10 +114,10 @@ def _over_steps(function):
                 for step, (x, train) in enumerate(batches)]
 
     def body(ctx, case):
-        chain = steps(case)
+        steps_ = steps(case)
         state = {k: case[k] for k in ("running_mean", "running_var")}
-        for step, got in enumerate(ctx.call_chain(function, chain), 1):
-            args = {**chain[step - 1], **state}  # the statistics this call was given, as arrays
+        for step, got in enumerate((yield chain(function, steps_)), 1):
+            args = {**steps_[step - 1], **state}  # the statistics this call was given, as arrays
             train = args["train"]
             expected, _ = ctx.torch(batch_norm, args)
             ctx.inputs = args  # mistakes are recognized on this step's inputs
@@ -126,13 +126,13 @@ def _over_steps(function):
                            mistakes=TRAIN_MISTAKES if train else [eval_batch_stats])
             except Mismatch as exc:  # say which step, and re-raise the same failure
                 mode = "training" if train else "eval, after training"
-                exc.message = (f"step {step} of {len(chain)} ({mode}; momentum {case['momentum']}, running "
+                exc.message = (f"step {step} of {len(steps_)} ({mode}; momentum {case['momentum']}, running "
                                f"statistics from your previous step): {exc.message}")
                 exc.args = (exc.message,)
                 raise
             state = {"running_mean": got.value[1], "running_var": got.value[2]}
 
-    return body, lambda ctx, case: [[(function, step) for step in steps(case)]]
+    return body
 
 
 for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
@@ -141,6 +141,6 @@ for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
                 mistakes=TRAIN_MISTAKES + [constants] + ([per_position] if spatial else []))
     TOPIC.function(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
                    oracle=batch_norm, returns=OUTPUTS, cache=True, mistakes=[eval_batch_stats])
-    body, plan = _over_steps(f"{name}_forward")
+    body = _over_steps(f"{name}_forward")
     TOPIC.check(f"{name}_forward", "running_stats_over_steps", inputs=bn_inputs(spatial, steps=3), max_examples=10,
-                mistakes=TRAIN_MISTAKES + [eval_batch_stats], prefetch=plan)(body)
+                mistakes=TRAIN_MISTAKES + [eval_batch_stats])(body)

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic
+from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic, call, chain
 from ..core.compare import compare_returns, describe
 from ..core.perf import Limit, measure
 from ..core.strategies import any_shape
@@ -40,18 +40,13 @@ def epoch_limit(case) -> int:
     return math.ceil(case["n"] / case["batch_size"]) + 1
 
 
-def epoch_calls(*cases):
-    """The prefetch plan of calls to minibatches(), one epoch per case (see epoch())."""
-    return [[("minibatches", case, epoch_limit(case))] for case in cases]
-
-
 @TOPIC.check("minibatches", "one_epoch_is_a_partition", inputs=epochs(), max_examples=24,
              cases=[epoch_case(10, 3, True, False), epoch_case(10, 3, True, True), epoch_case(12, 4, False, False),
                     epoch_case(7, 7, True, False), epoch_case(5, 8, False, True)],
-             mistakes=[repeats, drops_last, empty, keeps_last], prefetch=lambda ctx, case: epoch_calls(case))
+             mistakes=[repeats, drops_last, empty, keeps_last])
 def partition(ctx, case):
     """Every index of range(n) once (but the dropped tail), in batches of batch_size; in order when not shuffled."""
-    batches, _ = epoch(ctx, case)
+    batches, _ = yield from epoch(ctx, case)
     n, size, drop_last = case["n"], case["batch_size"], case["drop_last"]
     full, tail = divmod(n, size)
     sizes = [len(b) for b in batches]
@@ -81,30 +76,28 @@ def partition(ctx, case):
 
 
 @TOPIC.check("minibatches", "shuffle_follows_rng", inputs=epochs(min_n=20).map(lambda c: {**c, "shuffle": True, "drop_last": False}),
-             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng],
-             prefetch=lambda ctx, case: epoch_calls(case, case, {**case, "rng": Rng(case["rng"].seed + 1)},
-                                                    {**case, "rng": None}))
+             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng])
 def follows_rng(ctx, case):
     """The same seed gives the same epoch, another seed another order, and the order is not 0, 1, 2, ..."""
-    first, order = epoch(ctx, case)
-    again, _ = epoch(ctx, case)
-    other, other_order = epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
+    first, order = yield from epoch(ctx, case)
+    again, _ = yield from epoch(ctx, case)
+    other, other_order = yield from epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
     if len(first) != len(again) or any(not np.array_equal(a, b) for a, b in zip(first, again)):
         ctx.fail(f"two epochs from np.random.default_rng({case['rng'].seed}) differ", ignores_rng)
     if np.array_equal(order, other_order):
         ctx.fail("two different seeds gave the same order", ignores_rng)
     if np.array_equal(order, np.sort(order)):
         ctx.fail("with shuffle=True the indices came in sorted order: shuffle them with rng")
-    _, unseeded = epoch(ctx, {**case, "rng": None})
+    _, unseeded = yield from epoch(ctx, {**case, "rng": None})
     if sorted(unseeded.tolist()) != list(range(case["n"])):
         ctx.fail("with rng=None (a fresh generator) an epoch is not a permutation of range(n)")
 
 
 def epoch(ctx, case):
-    """The batches of one epoch (as int arrays) and their concatenation."""
+    """The batches of one epoch (as int arrays) and their concatenation (a generator: ``yield from``)."""
     n, size = case["n"], case["batch_size"]
     limit = epoch_limit(case)
-    batches = ctx.call("minibatches", **case, collect=limit).value
+    batches = (yield call("minibatches", **case, collect=limit)).value
     if type(batches) is not list:
         ctx.fail("minibatches() should be a generator (use yield), or return an iterator")
     if len(batches) > limit:
@@ -149,7 +142,7 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     variants = [Mistake(m.name, m.message, variant=replay(m.variant, stateful), stage=m.stage) for m in mistakes]
     names = ("w_next", "state") if stateful else ("w_next",)
 
-    def plan(ctx, case):
+    def trajectory(ctx, case):
         """The oracle's trajectory, and the STEPS calls: each from the oracle's previous iterate."""
         expected = ctx.torch(oracle, case)[0][0]
         hyper = {k: v for k, v in case.items() if k not in ("w", "grads", "lrs")}
@@ -158,9 +151,9 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
                            "lr": float(case["lrs"][t]), **hyper} for t in range(STEPS)]
 
     def body(ctx, case):
-        expected, steps = plan(ctx, case)
+        expected, steps = trajectory(ctx, case)
         sent, got = [], []
-        for t, result in enumerate(ctx.call_chain(function, steps)):
+        for t, result in enumerate((yield chain(function, steps))):
             value = result.value
             problems = compare_returns(value, (expected[t], ANY) if stateful else (expected[t],), names, function, DEFAULT)
             sent.append(steps[t]["w"])
@@ -174,8 +167,7 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     body.__doc__ = (f"Stepped {STEPS} times beside torch.optim on one gradient sequence (the learning rate varied "
                     "between steps in half of the runs); every iterate compared.")
     return TOPIC.check(function, "matches_torch_optim", inputs=runs(), cases=cases, max_examples=max_examples,
-                       mistakes=variants,
-                       prefetch=lambda ctx, case: [[(function, step) for step in plan(ctx, case)[1]]])(body)
+                       mistakes=variants)(body)
 
 
 def run_case(shape, hyper, seed, schedule, scale):
@@ -286,7 +278,7 @@ def setting(fit):
 
 def fit_check(name, fit, seeds, target, what, timeout=60.0):
     def body(ctx, case):
-        got = ctx.call("fit_mlp", **fit, **case, reuse=True)  # fast_enough times this same run
+        got = yield call("fit_mlp", **fit, **case, reuse=True)  # fast_enough times this same run
         acc = accuracy(ctx, fit, got.value)
         if acc < target:
             ctx.fail(f"reached {acc:.1%} training accuracy on {what}, expected at least {target:.0%}")
@@ -302,7 +294,7 @@ fit_check("fits_two_spirals", SPIRALS_FIT, (0,), 0.95, f"two spirals of 200 poin
 @TOPIC.check("fit_mlp", "fast_enough", cases=[{"rng": Rng(0)}], timeout=60.0)
 def fit_fast_enough(ctx, case):
     """Two spirals fitted (at least 95%) within 10x the reference solution's time (the run fits_two_spirals makes)."""
-    timing, got, _ = measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
+    timing, got, _ = yield from measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
     acc = accuracy(ctx, SPIRALS_FIT, got.value)
     if acc < 0.95:
         ctx.fail(f"must fit two spirals (at least 95%) before its speed counts; reached {acc:.1%}")

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from ..core import Mistake, Topic
+from ..core import Mistake, Topic, call
 from ..core.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("perceptron", "Rosenblatt's perceptron", difficulty="easy")
@@ -90,7 +90,7 @@ TOPIC.function("perceptron_train", inputs=training_sets(), name="matches_rule", 
 def converges(ctx, case):
     """On linearly separable data the rule stops with every training point right."""
     X, y = separable(case["seed"])
-    got = ctx.call("perceptron_train", X=X, y=y, lr=1.0, max_epochs=1000)
+    got = yield call("perceptron_train", X=X, y=y, lr=1.0, max_epochs=1000)
     w, b, errors = _unpack(ctx, got.value)
     if len(errors) == 0 or errors[-1] != 0:
         ctx.fail(f"on separable data the last epoch should have 0 mistakes; errors ended with {list(errors[-3:])}")
@@ -103,7 +103,7 @@ def converges(ctx, case):
 @TOPIC.check("perceptron_train", "does_not_converge_on_xor", cases=[{"max_epochs": 25}])
 def xor(ctx, case):
     """XOR is not linearly separable: every epoch makes a mistake and all max_epochs run."""
-    got = ctx.call("perceptron_train", X=XOR_X, y=XOR_Y, lr=1.0, max_epochs=case["max_epochs"])
+    got = yield call("perceptron_train", X=XOR_X, y=XOR_Y, lr=1.0, max_epochs=case["max_epochs"])
     _, _, errors = _unpack(ctx, got.value)
     if len(errors) != case["max_epochs"] or min(errors, default=0) == 0:
         ctx.fail(f"on XOR, expected {case['max_epochs']} epochs each with mistakes, got errors={list(errors)}")
