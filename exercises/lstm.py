@@ -94,7 +94,7 @@ def lstm_step_backward(dh_next, dc_next, cache):
     pre-activation blocks, stack them as [da_i | da_f | da_g | da_o] of shape
     (N, 4H), and finish with the backward of the affine map.
 
-    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    Debugging: ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of the scalar function f at x. Combine both outputs into one
     scalar: e.g. f(c_prev) runs lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
@@ -163,7 +163,7 @@ def lstm_backward(dh, cache):
     directly. Weight gradients sum over the steps. The gradient for c0 is not
     returned.
 
-    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    Debugging: ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of the scalar function f at x, e.g. with
     f = lambda Wh: np.sum(lstm_forward(x, h0, Wx, Wh, b)[0] * dh).

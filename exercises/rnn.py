@@ -80,7 +80,7 @@ def rnn_step_backward(dh_next, cache):
     affine maps sharing a bias (db sums over the batch).
 
     Debugging: a numeric-gradient helper is available for checking your
-    work, ``from graders.gradcheck import numeric_gradient``;
+    work, ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of the scalar function f at x. For a non-scalar output use, e.g.,
     f = lambda Wh: np.sum(rnn_step_forward(x, h_prev, Wx, Wh, b)[0] * dh_next).
@@ -151,7 +151,7 @@ def rnn_backward(dh, cache):
     last step). The weights are shared, so their gradients sum over steps;
     dh0 is the dh_prev of step 0.
 
-    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    Debugging: ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of a scalar function f at x, e.g. with
     f = lambda x: np.sum(rnn_forward(x, h0, Wx, Wh, b)[0] * dh).

@@ -85,7 +85,8 @@ def cmd_check(args, console: Console) -> int:
 
     folder = pathlib.Path(args.impl)
     if not folder.is_dir():
-        console.print(f"[red]dlgrade: error: implementation folder {folder} does not exist[/red]")
+        console.print(f"[red]dlgrade: error: implementation folder {folder} does not exist[/red]\n"
+                      "(`dlgrade init DIR` writes a workspace of stubs; then: dlgrade check --impl DIR)")
         return EXIT_USAGE
     try:
         topics = resolve_topics(args.topics)
@@ -220,6 +221,9 @@ def cmd_init(args, console: Console) -> int:
     import shutil
 
     target = pathlib.Path(args.folder)
+    if target.exists() and not target.is_dir():
+        console.print(f"[red]dlgrade: error: {target} exists and is not a folder[/red]")
+        return EXIT_USAGE
     stubs = stubs_folder()
     names = [p.name for p in sorted(stubs.glob("*.py")) if p.name != "__init__.py"]
     existing = [n for n in names if (target / n).exists()]
@@ -227,9 +231,13 @@ def cmd_init(args, console: Console) -> int:
         console.print(f"[red]dlgrade: error: {target} already holds {', '.join(existing)}; "
                       "use --force to overwrite them[/red]")
         return EXIT_USAGE
-    target.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.copyfile(stubs / name, target / name)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(stubs / name, target / name)
+    except OSError as err:
+        console.print(f"[red]dlgrade: error: cannot write the stubs into {target}: {err}[/red]")
+        return EXIT_USAGE
     console.print(f"wrote {len(names)} files into {target}: the stubs of every topic and conftest.py.\n"
                   f"Fill in a function, then run: dlgrade check --impl {target}   (or: pytest {target})")
     return EXIT_OK
