@@ -47,7 +47,7 @@ class Topic:
             self.functions[function].difficulty = difficulty
         return self.functions[function]
 
-    def describe(self, function: str, summary: str, difficulty: str | None = None) -> None:
+    def about(self, function: str, summary: str, difficulty: str | None = None) -> None:
         """Say what a function is about (shown by `dlgrade list`) and how hard it is."""
         self._function(function, difficulty).summary = summary
 
@@ -70,7 +70,7 @@ class Topic:
 
         return register
 
-    def function(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
+    def compare(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
                  gradients=(), gradient_names=None, tol: Tolerance = DEFAULT, points=1.0, mistakes=(),
                  name="matches_torch", max_examples=DEFAULT_EXAMPLES, visibility="public", timeout=10.0, cache=False,
                  quiet=False) -> Check:

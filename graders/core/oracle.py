@@ -102,33 +102,29 @@ class Oracle:
         of d(sum of outputs[k] * upstream[k]) / d input, with upstream defaulting to
         ones for a scalar first output.
         """
-        if self.cache is None:
-            return self._evaluate(fn, inputs, wrt, upstream)
         # The function itself is part of the key (held, so its id is never reused); the
         # structure's container types too, since the digest does not tell a list from a tuple.
-        key = (fn, tuple(wrt), digest((inputs, upstream)), structure((inputs, upstream)))
-        if key in self.cache:
-            self.hits += 1
-        else:
-            self.misses += 1
-            if len(self.cache) >= self.MAX_CACHED:
-                self.cache.clear()
-            self.cache[key] = self._evaluate(fn, inputs, wrt, upstream)
-        return copy.deepcopy(self.cache[key])
+        return self._cached(lambda: (fn, tuple(wrt), digest((inputs, upstream)), structure((inputs, upstream))),
+                            lambda: self._evaluate(fn, inputs, wrt, upstream))
 
     def evaluate_backward(self, fn, inputs: dict, wrt: tuple, make_upstream):
         """One forward pass of ``fn(**inputs)`` and its gradients against ``make_upstream(outputs)`` (random
         upstream gradients shaped like the outputs): returns (outputs, upstream, gradients)."""
+        return self._cached(lambda: (fn, tuple(wrt), digest(inputs), structure(inputs), "backward"),
+                            lambda: self._evaluate(fn, inputs, wrt, None, make_upstream))
+
+    def _cached(self, make_key, compute):
+        """``compute()``, memoized under ``make_key()`` when this oracle caches (the key is only made then)."""
         if self.cache is None:
-            return self._evaluate(fn, inputs, wrt, None, make_upstream)
-        key = (fn, tuple(wrt), digest(inputs), structure(inputs), "backward")
+            return compute()
+        key = make_key()
         if key in self.cache:
             self.hits += 1
         else:
             self.misses += 1
             if len(self.cache) >= self.MAX_CACHED:
                 self.cache.clear()
-            self.cache[key] = self._evaluate(fn, inputs, wrt, None, make_upstream)
+            self.cache[key] = compute()
         return copy.deepcopy(self.cache[key])
 
     def _evaluate(self, fn, inputs: dict, wrt: tuple, upstream, make_upstream=None):

@@ -22,7 +22,7 @@ TOPIC.layer("sigmoid", inputs=inputs(x=any_shape().flatmap(lambda s: array(s, lo
             cases=[extremes], oracle=lambda x: x.sigmoid(), mistakes=[naive_overflow])
 
 
-TOPIC.function("sigmoid_forward", name="stable_at_extremes", cases=[extremes], oracle=lambda x: x.sigmoid(),
+TOPIC.compare("sigmoid_forward", name="stable_at_extremes", cases=[extremes], oracle=lambda x: x.sigmoid(),
                cache=True, quiet=True, mistakes=[naive_overflow])
 
 TOPIC.layer("tanh", inputs=any_x, oracle=lambda x: x.tanh(), mistakes=[

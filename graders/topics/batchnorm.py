@@ -136,10 +136,10 @@ def _over_steps(function):
 
 
 for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
-    TOPIC.describe(f"{name}_forward", "per-channel statistics of (N, C, H, W)" if spatial else "(N, D) features")
+    TOPIC.about(f"{name}_forward", "per-channel statistics of (N, C, H, W)" if spatial else "(N, D) features")
     TOPIC.layer(name, inputs=bn_inputs(spatial), oracle=batch_norm, outputs=OUTPUTS, grads=("x", "gamma", "beta"),
                 mistakes=TRAIN_MISTAKES + [constants] + ([per_position] if spatial else []))
-    TOPIC.function(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
+    TOPIC.compare(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
                    oracle=batch_norm, returns=OUTPUTS, cache=True, mistakes=[eval_batch_stats])
     body = _over_steps(f"{name}_forward")
     TOPIC.check(f"{name}_forward", "running_stats_over_steps", inputs=bn_inputs(spatial, steps=3), max_examples=10,

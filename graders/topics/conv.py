@@ -62,7 +62,7 @@ def _case(x, w, stride, padding, seed=0):
 
 CONV_CASES = [_case((1, 1, 5, 7), (1, 1, 2, 3), 2, 1), _case((1, 2, 2, 3), (2, 2, 4, 3), 1, 1),
               _case((2, 3, 6, 6), (4, 3, 3, 3), 3, 2)]
-TOPIC.describe("conv2d_forward", "2-D cross-correlation with stride and zero padding", "hard")
+TOPIC.about("conv2d_forward", "2-D cross-correlation with stride and zero padding", "hard")
 TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"),
             oracle=lambda x, w, b, stride, padding: F.conv2d(x, w, b, stride=stride, padding=padding), mistakes=[
     Mistake("flipped_kernel", "F.conv2d is a cross-correlation: out[i, j] uses w[u, v] * x[i*s + u, j*s + v], "
@@ -117,7 +117,7 @@ POOL_KINKS = [  # ties inside windows and across overlapping ones: the gradient 
 max_oracle = lambda x, kernel_size, stride: F.max_pool2d(x, kernel_size, stride)  # noqa: E731
 avg_oracle = lambda x, kernel_size, stride: F.avg_pool2d(x, kernel_size, stride)  # noqa: E731
 
-TOPIC.describe("max_pool2d_forward", "max pooling over square windows", "medium")
+TOPIC.about("max_pool2d_forward", "max pooling over square windows", "medium")
 TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle,
             mistakes=[_default_stride_one(F.max_pool2d)])
 TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="matches_torch_with_ties",
@@ -129,7 +129,7 @@ TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="ma
             stage="backward"),
 ])
 
-TOPIC.describe("avg_pool2d_forward", "average pooling over square windows", "medium")
+TOPIC.about("avg_pool2d_forward", "average pooling over square windows", "medium")
 TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, mistakes=[
     _default_stride_one(F.avg_pool2d),
     Mistake("avg_pool_grad_not_divided", "each input gets dout / (k * k) from every window it is in: the "
@@ -139,7 +139,7 @@ TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, mistakes=[
 ])
 
 # -- flatten -----------------------------------------------------------------------------------------------------
-TOPIC.describe("flatten_forward", "(N, ...) to (N, prod(...)) and back", "easy")
+TOPIC.about("flatten_forward", "(N, ...) to (N, prod(...)) and back", "easy")
 TOPIC.layer("flatten", inputs=inputs(x=any_shape(min_dims=2, max_dims=5, max_side=4).flatmap(array)),
             oracle=lambda x: x.reshape(x.shape[0], -1))
 

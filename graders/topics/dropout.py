@@ -97,14 +97,14 @@ def expectation(ctx, case):
 active_in_eval = Mistake("dropout_active_in_eval", "with train=False dropout does nothing: return x unchanged",
                          when=lambda obs: bool(np.any(np.asarray(obs.got[0]) == 0)) or _only(
                              lambda x, p: x / (1 - p), lambda x, p: x * (1 - p))(obs))
-TOPIC.function("dropout_forward", name="eval_is_identity", returns=("out",), cache=True,
+TOPIC.compare("dropout_forward", name="eval_is_identity", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: x, mistakes=[active_in_eval],
                inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.just(False),
                              rng=RNGS))
-TOPIC.function("dropout_forward", name="keeps_everything_at_p_0", returns=("out",), cache=True,
+TOPIC.compare("dropout_forward", name="keeps_everything_at_p_0", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: x, inputs=inputs(x=nonzero((20, 30)), p=st.just(0.0),
                                                                train=st.just(True), rng=RNGS), max_examples=3)
-TOPIC.function("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=True,
+TOPIC.compare("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: np.zeros_like(x), inputs=inputs(x=nonzero((20, 30)), p=st.just(1.0),
                                                                            train=st.just(True), rng=RNGS),
                max_examples=3)

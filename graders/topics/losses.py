@@ -29,17 +29,17 @@ overflow = Mistake("naive_exp_overflow",
 wrong_axis = Mistake("softmax_wrong_axis", "normalize over the last axis (axis=-1): each row of logits sums to 1",
                      variant=lambda x: _softmax(x, axis=0))
 
-TOPIC.function("softmax", inputs=logits, oracle=lambda x: F.softmax(x, dim=-1), mistakes=[wrong_axis, overflow])
-TOPIC.function("softmax", name="stable_for_huge_logits", cases=[huge_logits], oracle=lambda x: F.softmax(x, dim=-1),
+TOPIC.compare("softmax", inputs=logits, oracle=lambda x: F.softmax(x, dim=-1), mistakes=[wrong_axis, overflow])
+TOPIC.compare("softmax", name="stable_for_huge_logits", cases=[huge_logits], oracle=lambda x: F.softmax(x, dim=-1),
                quiet=True, mistakes=[overflow])
 
 log_of_softmax = Mistake("log_of_softmax",
                          "log(softmax(x)) underflows to log(0) = -inf for far-apart logits: use x - max - log(sum(exp(x - max)))",
                          when=lambda obs: np.isneginf(obs.got).any() or any("divide" in w for w in obs.call.warnings))
-TOPIC.function("log_softmax", inputs=logits, oracle=lambda x: F.log_softmax(x, dim=-1),
+TOPIC.compare("log_softmax", inputs=logits, oracle=lambda x: F.log_softmax(x, dim=-1),
                mistakes=[Mistake("log_softmax_wrong_axis", "normalize over the last axis (axis=-1)",
                                  variant=lambda x: np.log(_softmax(x, axis=0)))])
-TOPIC.function("log_softmax", name="stable_for_huge_logits", cases=[huge_logits],
+TOPIC.compare("log_softmax", name="stable_for_huge_logits", cases=[huge_logits],
                oracle=lambda x: F.log_softmax(x, dim=-1), quiet=True, mistakes=[log_of_softmax, overflow])
 
 
@@ -54,7 +54,7 @@ def cross_entropy(logits, y, scale_loss=1.0, scale_grad=1.0):
     return loss * scale_loss, grad / n * scale_grad
 
 
-TOPIC.function(
+TOPIC.compare(
     "softmax_cross_entropy", inputs=logits_and_labels(), oracle=lambda logits, y: F.cross_entropy(logits, y),
     returns=("loss",), gradients=("logits",),
     cases=[{"logits": np.array([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0]]), "y": np.array([2, 1])}],
@@ -76,7 +76,7 @@ def pred_and_target(draw):
     return {"pred": draw(array(shape)), "target": draw(array(shape))}
 
 
-TOPIC.function(
+TOPIC.compare(
     "mse_loss", inputs=pred_and_target(), oracle=lambda pred, target: F.mse_loss(pred, target),
     returns=("loss",), gradients=("pred",),
     mistakes=[

@@ -94,8 +94,8 @@ NET_CASES = [network_case(s, n, a, seed) for seed, (s, n, a) in enumerate(NET_SH
 LOSS_CASES = [network_case(s, n, a, seed, with_labels=True) for seed, (s, n, a) in enumerate(NET_SHAPES)]
 
 # -- affine ----------------------------------------------------------------------------------------------
-TOPIC.describe("affine_forward", "a fully connected layer, x @ w + b", "easy")
-TOPIC.describe("affine_backward", "its gradients dx, dw, db", "easy")
+TOPIC.about("affine_forward", "a fully connected layer, x @ w + b", "easy")
+TOPIC.about("affine_backward", "its gradients dx, dw, db", "easy")
 TOPIC.layer("affine", inputs=affine_inputs(), oracle=lambda x, w, b: F.linear(x, w.T, b), grads=("x", "w", "b"),
             cases=[{"x": np.array([[1.0, -2.0, 0.5]]), "w": np.arange(6.0).reshape(3, 2) - 2, "b": np.array([0.5, -1.0])}],
             mistakes=[
@@ -110,7 +110,7 @@ TOPIC.layer("affine", inputs=affine_inputs(), oracle=lambda x, w, b: F.linear(x,
 ])
 
 # -- init_mlp --------------------------------------------------------------------------------------------
-TOPIC.describe("init_mlp", "He-normal weights and zero biases", "easy")
+TOPIC.about("init_mlp", "He-normal weights and zero biases", "easy")
 ignores_rng = Mistake("ignores_rng", "draw every weight from the rng argument (rng.standard_normal or rng.normal), "
                       "not from np.random's global state or a generator of your own")
 SCALES = {  # weight variances of common wrong rules, as multiples of He's 2 / fan_in
@@ -208,8 +208,8 @@ def check_params(ctx, value, sizes, function="init_mlp"):
 
 
 # -- the network -------------------------------------------------------------------------------------------
-TOPIC.describe("mlp_forward", "hidden layers affine + activation, the last affine only")
-TOPIC.describe("mlp_backward", "backpropagation through every layer")
+TOPIC.about("mlp_forward", "hidden layers affine + activation, the last affine only")
+TOPIC.about("mlp_backward", "backpropagation through every layer")
 TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs=("scores",), grads=("params",),
             max_examples=16, mistakes=[
     Mistake("activation_on_output", "the last layer is affine only: no activation on the scores (the loss applies the softmax)",
@@ -220,8 +220,8 @@ TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs
             stage="backward"),
 ])
 
-TOPIC.describe("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
-TOPIC.function("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
+TOPIC.about("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
+TOPIC.compare("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
                oracle=lambda x, y, params, activation: F.cross_entropy(torch_mlp(x, params, activation), y),
                gradients=("params",), gradient_names=("grads",), max_examples=16, mistakes=[
     Mistake("gradient_not_averaged", "the loss is a mean over the N samples, so every gradient carries a factor 1/N "

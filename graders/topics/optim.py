@@ -14,7 +14,7 @@ from .mlp import check_params, torch_mlp
 TOPIC = Topic("optim", "Mini-batches and gradient descent", difficulty="medium")
 
 # -- minibatches -----------------------------------------------------------------------------------------
-TOPIC.describe("minibatches", "one epoch of (shuffled) index batches", "easy")
+TOPIC.about("minibatches", "one epoch of (shuffled) index batches", "easy")
 repeats = Mistake("repeats_or_skips_samples", "an epoch visits every index exactly once: draw one permutation "
                   "(rng.permutation(n)) and slice it, rather than sampling indices with replacement")
 drops_last = Mistake("drops_last_batch", "with drop_last=False the final, shorter batch is yielded too")
@@ -213,9 +213,9 @@ def _cs231n_momentum(w, dw, state, lr, momentum):
     return w + v, v
 
 
-TOPIC.describe("sgd", "plain gradient descent", "easy")
-TOPIC.describe("sgd_momentum", "SGD with momentum, PyTorch's form", "easy")
-TOPIC.describe("adam", "Adam with L2 weight decay, as torch.optim.Adam", "medium")
+TOPIC.about("sgd", "plain gradient descent", "easy")
+TOPIC.about("sgd_momentum", "SGD with momentum, PyTorch's form", "easy")
+TOPIC.about("adam", "Adam with L2 weight decay, as torch.optim.Adam", "medium")
 optimizer_check("sgd", lambda p, lr: torch.optim.SGD([p], lr=lr), [{"lr": 0.1}, {"lr": 1.0}, {"lr": 1e-3}],
                 stateful=False)
 optimizer_check("sgd_momentum", lambda p, lr, momentum: torch.optim.SGD([p], lr=lr, momentum=momentum),
@@ -242,7 +242,7 @@ optimizer_check("adam", lambda p, lr, beta1, beta2, eps, weight_decay: torch.opt
 ])
 
 # -- fit_mlp -----------------------------------------------------------------------------------------------
-TOPIC.describe("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")
+TOPIC.about("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")
 XOR = {"X": np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), "y": np.array([0, 1, 1, 0])}
 
 
