@@ -168,9 +168,8 @@ def cmd_grade(args, console: Console) -> int:
         if missing:
             console.print("[yellow]not available here: " + "; ".join(f"{k}: {v}" for k, v in missing.items())
                           + "[/yellow]")
-    if args.hidden and "DLGRADE_HIDDEN_SEED" not in os.environ:
-        console.print("[yellow]note: DLGRADE_HIDDEN_SEED is not set: hidden checks use the kit's default seed, "
-                      "which students can reproduce[/yellow]")
+    if args.hidden:
+        warn_default_seed(console)
     jobs = args.jobs or os.cpu_count() or 1
     console.print(f"grading {submissions} into {out}: topics {', '.join(topics)}; {jobs} worker{'s' * (jobs != 1)}"
                   f"{'; hidden checks' if args.hidden else ''}")
@@ -190,6 +189,14 @@ def cmd_grade(args, console: Console) -> int:
     return EXIT_OK
 
 
+def warn_default_seed(console: Console) -> None:
+    import os
+
+    if not os.environ.get("DLGRADE_HIDDEN_SEED", "").strip():
+        console.print("[yellow]note: DLGRADE_HIDDEN_SEED is not set: hidden checks use the kit's default seed, "
+                      "which students can reproduce[/yellow]")
+
+
 def cmd_gradescope(args, console: Console) -> int:
     from .grading.gradescope import build_autograder_zip
 
@@ -201,6 +208,8 @@ def cmd_gradescope(args, console: Console) -> int:
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
         return EXIT_USAGE
+    if not args.no_hidden:
+        warn_default_seed(console)
     console.print(f"autograder written to {path} (topics: {', '.join(topics)}; "
                   f"{'hidden checks on' if not args.no_hidden else 'public checks only'}). "
                   "Upload it as the assignment's autograder on Gradescope.")

@@ -41,6 +41,7 @@ class Mismatch(AssertionError):
     def __init__(self, message: str, diagnosis: "Mistake | None" = None):
         super().__init__(message)
         self.message, self.diagnosis, self.inputs = message, diagnosis, None
+        self.shown: dict = {}  # more of the failing input than the check's inputs (a backward's upstream gradient)
 
 
 class StudentError(Exception):
@@ -49,10 +50,12 @@ class StudentError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message, self.inputs = message, None
+        self.shown: dict = {}
 
 
 _ABORTS = {"not_implemented": Outcome.NOT_IMPLEMENTED, "forbidden": Outcome.FORBIDDEN,
-           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR, "crashed": Outcome.ERROR}
+           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR, "unloadable": Outcome.ERROR,
+           "crashed": Outcome.ERROR}
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,20 @@ class Observation:
     expected: tuple
     call: CallResult
 
+
+def _no_local_constants() -> None:
+    """Hypothesis mixes constants it finds in "local" modules (any module outside site-packages: the
+    student's own, once imported) into the values it draws, and caches them in ./.hypothesis/. Inputs would
+    then depend on which submission a process met first, and the student's folder would get the kit's
+    cache. Only the built-in constants are used here."""
+    from hypothesis.internal.conjecture import providers
+
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "_local_constants"):
+        empty = providers._local_constants
+        providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()
 
 #: Generated inputs per check, besides its explicit cases (hidden twins get twice as many).
 DEFAULT_EXAMPLES = 12
@@ -334,9 +351,9 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
     except Abort as exc:
         outcome, message = exc.outcome, exc.message
     except Mismatch as exc:
-        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs), exc.diagnosis
+        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs, exc.shown), exc.diagnosis
     except StudentError as exc:
-        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs)
+        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs, exc.shown)
     except Flaky as exc:
         outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"
     score = check.points if outcome is Outcome.PASSED else 0.0
@@ -344,8 +361,8 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                    diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
 
 
-def _failing_input(inputs) -> str:
+def _failing_input(inputs, also=None) -> str:
     if not inputs:
         return ""
-    shown = "\n".join(f"    {name} = {describe(value)}" for name, value in inputs.items())
+    shown = "\n".join(f"    {name} = {describe(value)}" for name, value in {**inputs, **(also or {})}.items())
     return f"\n  smallest failing input:\n{shown}"

@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..execution.values import Previous
 from .calls import Chain, call
-from .checks import DEFAULT_EXAMPLES, Check, Mismatch, Mistake
+from .checks import DEFAULT_EXAMPLES, Check, Mismatch, Mistake, StudentError
 from .compare import ANY, DEFAULT, Tolerance
 from .perf import Limit, limit_body
 
@@ -128,14 +128,18 @@ class Topic:
 
         def backward_body(ctx, inputs_):
             _, upstream, expected = ctx.torch_backward(oracle, inputs_, tuple(grads), differentiable)
-            steps = iter((yield Chain((call(forward, **inputs_, keep=cache_at),
-                                       call(backward, *upstream, Previous((cache_at,)))))))
-            value = next(steps).value
-            if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
-                raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
-                               f"({', '.join(outputs + ('cache',))})")
-            got = next(steps)
-            ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
+            try:
+                steps = iter((yield Chain((call(forward, **inputs_, keep=cache_at),
+                                           call(backward, *upstream, Previous((cache_at,)))))))
+                value = next(steps).value
+                if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
+                    raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
+                                   f"({', '.join(outputs + ('cache',))})")
+                got = next(steps)
+                ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
+            except (Mismatch, StudentError) as exc:  # the upstream gradient is part of the failing input
+                exc.shown = {f"d{name}": u for name, u in zip(outputs, upstream)}
+                raise
 
         forward_points, backward_points = points
         self._function(forward)

@@ -19,8 +19,9 @@ from .values import bind_previous, digest, refs_in
 class CallResult:
     """What one call returned, as plain data.
 
-    status is "ok", "not_implemented", "error", "timeout", "forbidden", "missing" or "crashed"
-    (the process running the code died: not retried with other inputs).
+    status is "ok", "not_implemented", "error", "timeout", "forbidden", "missing", "unloadable" (the module
+    is missing, does not parse or fails to import: no input is to blame) or "crashed" (the process running
+    the code died: not retried with other inputs).
     """
 
     status: str
@@ -111,8 +112,8 @@ class Executor:
     def _gate(self, topic: str, function: str) -> CallResult | None:
         """Why ``function`` is not run at all (decided from the source), or None."""
         info = self.source(topic)
-        if info.error:
-            return CallResult("error", message=info.error)
+        if info.error:  # the module is missing or does not parse: no input is to blame
+            return CallResult("unloadable", message=info.error)
         if info.forbidden:
             return CallResult("forbidden", message=(
                 f"{info.path.name} imports {', '.join(info.forbidden)}: only numpy and the "
@@ -127,7 +128,7 @@ class Executor:
         return None
 
     def _remember_timeout(self, topic: str, function: str, result: CallResult) -> CallResult:
-        if result.status == "timeout":
+        if result.status == "timeout" and (topic, function) not in self._timed_out:  # the first one's message
             self._timed_out[topic, function] = result.message
         return result
 

@@ -9,6 +9,7 @@ import builtins
 import contextlib
 import io
 import itertools
+import os
 import pathlib
 import signal
 import sys
@@ -90,6 +91,50 @@ def describe_exception(exc: BaseException, folder: pathlib.Path) -> str:
     return f"{type(exc).__name__}{': ' + text if text else ''}{where_raised(exc, folder)}"
 
 
+class ProcessExit(BaseException):
+    """Raised in place of ending the process (os._exit, an exec): student code must return, never end the
+    process that grades it (a grading that did not finish would otherwise look like one that passed)."""
+
+    def __init__(self, how: str):
+        super().__init__(how)
+        self.how = how
+
+
+#: What ends or replaces the process at once, without unwinding: replaced by a raiser during a call.
+_PROCESS_ENDERS = ("_exit", "abort", "execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe",
+                   "fork", "forkpty")
+_MODULES = (os, sys.modules.get("posix", os))  # os re-exports posix's functions; both are patched
+_REAL = {(module, name): getattr(module, name) for module in _MODULES for name in _PROCESS_ENDERS
+         if hasattr(module, name)}
+
+
+def _ender(name):
+    def refuse(*args, **kwargs):
+        shown = ", ".join(repr(a) for a in args[:2])
+        raise ProcessExit(f"os.{name}({shown})")
+
+    return refuse
+
+
+_REFUSERS = {key: _ender(key[1]) for key in _REAL}
+
+
+@contextlib.contextmanager
+def _process_kept():
+    """os._exit, os.abort, the exec family and fork raise ProcessExit while student code runs."""
+    for (module, name), refuser in _REFUSERS.items():
+        setattr(module, name, refuser)
+    try:
+        yield
+    finally:
+        for (module, name), real in _REAL.items():
+            setattr(module, name, real)
+
+
+#: Printed output past this many characters turns a timeout's message from "an endless loop?" into "printing".
+FLOOD_CHARACTERS = 100_000
+
+
 class InProcessExecutor(Executor):
     """Runs the implementation in this process: for a student grading their own work.
 
@@ -138,11 +183,15 @@ class InProcessExecutor(Executor):
                 self._modules[topic] = CallResult("timeout", message=f"importing {topic}.py did not finish within 30 s")
             except ForbiddenImport as exc:
                 self._modules[topic] = CallResult("forbidden", message=str(exc))
+            except ProcessExit as exc:
+                self._modules[topic] = CallResult("unloadable", message=(
+                    f"importing {topic}.py called {exc.how}: a module must define its functions, never end the "
+                    "process that grades it"))
             except BaseException as exc:  # noqa: BLE001 - any failure of student code is a result
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 self._modules[topic] = CallResult(
-                    "error", message=f"importing {topic}.py failed: {describe_exception(exc, self.folder)}")
+                    "unloadable", message=f"importing {topic}.py failed: {describe_exception(exc, self.folder)}")
         return self._modules[topic]
 
     def _import_guard(self, real_import):
@@ -180,7 +229,8 @@ class InProcessExecutor(Executor):
         if timeout:
             signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            yield
+            with _process_kept():
+                yield
         finally:
             if timeout:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -205,7 +255,8 @@ class InProcessExecutor(Executor):
                     contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 warnings.simplefilter("always")
                 self.last_output, self.last_warnings = output, caught
-                yield
+                with _process_kept():
+                    yield
         finally:
             builtins.__import__ = real_import
             if use_alarm:
@@ -239,7 +290,13 @@ class InProcessExecutor(Executor):
                 if collect is not None:
                     value = list(itertools.islice(value, collect + 1))
         except CallTimeout:
-            status, message = "timeout", f"{function}() did not finish within {timeout:g} s (an endless loop?)"
+            printed = self.last_output.size
+            why = (f"it had printed {printed:,} characters by then: printing that much is slow, print less"
+                   if printed > FLOOD_CHARACTERS else "an endless loop?")
+            status, message = "timeout", f"{function}() did not finish within {timeout:g} s ({why})"
+        except ProcessExit as exc:
+            status, message = "error", (f"{function}() called {exc.how}: a function must return its result, "
+                                        "never end the process that grades it")
         except NotImplementedError as exc:
             status, message = "not_implemented", f"{function}() is not implemented yet: {describe_exception(exc, self.folder)}"
         except ForbiddenImport as exc:
