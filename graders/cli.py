@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import signal
 import sys
 
 from rich.console import Console
@@ -132,7 +133,7 @@ def _topic_names(names) -> list[str]:
 def cmd_grade(args, console: Console) -> int:
     import os
 
-    from .grading.batch import grade_batch, print_class_table
+    from .grading.batch import grade_batch, print_class_table, raise_stopped
 
     submissions, out = pathlib.Path(args.submissions), pathlib.Path(args.out)
     problem = None
@@ -173,6 +174,7 @@ def cmd_grade(args, console: Console) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     console.print(f"grading {submissions} into {out}: topics {', '.join(topics)}; {jobs} worker{'s' * (jobs != 1)}"
                   f"{'; hidden checks' if args.hidden else ''}")
+    previous = signal.signal(signal.SIGTERM, raise_stopped)  # SIGTERM stops the batch as Ctrl-C does
     try:
         result = grade_batch(submissions, out, topics={t: topic_module(t) for t in topics},
                              sources=topic_sources(topics), reference=reference_folder(), jobs=jobs, hidden=args.hidden, timeout=args.timeout,
@@ -182,9 +184,13 @@ def cmd_grade(args, console: Console) -> int:
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted: rerun the same command to resume (graded students are kept)[/yellow]")
-        return 130
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        console.print(f"[yellow]interrupted ({signal.Signals(signum).name}): rerun the same command to resume "
+                      "(graded students are kept)[/yellow]")
+        return 128 + signum
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print_class_table(result, console, topics)
     return EXIT_OK
 

@@ -268,6 +268,11 @@ def _children(pid: int) -> list[int]:
     return children
 
 
+def _descendants(pid: int) -> list[int]:
+    children = _children(pid)
+    return children + [d for child in children for d in _descendants(child)]
+
+
 def _alive(pid: int) -> bool:
     try:
         state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -383,3 +388,46 @@ def test_in_process_worker_crash_is_one_error_row(tmp_path):
     assert rows["a_good"]["status"] == "ok" and rows["a_good"]["total"] == rows["a_good"]["max"]
     assert rows["crasher"]["status"].startswith("error: grading it crashed the worker")
     assert result.summary["executor"] == "inprocess" and result.summary["sandbox_layers"] == []
+
+
+def _kit_temporaries() -> set:
+    import tempfile
+
+    return {p.name for p in pathlib.Path(tempfile.gettempdir()).glob("dlgrade-*")}
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
+    """SIGTERM to `dlgrade grade` (workers, or one process grading inline): a message, exit 143, no worker,
+    sandbox child, temp folder or semaphore left, and a rerun resumes."""
+    subs = tmp_path / "submissions"
+    students = [f"s{i}" for i in range(8)]
+    for student in students:
+        solution_folder(subs / student, ["activations"])
+    make_zip(subs / "z.zip", {"activations.py": (SOLUTIONS / "activations.py").read_text()})
+    out = tmp_path / "out"
+    before = _kit_temporaries()
+    command = [sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out), "--jobs", jobs,
+               "--topics", "activations", "--device", "cpu", "--no-progress"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    record_dir = out / ".dlgrade" / "records"
+    deadline = time.monotonic() + 120
+    while not list(record_dir.glob("s*.json")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    family = _descendants(process.pid)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stdout + stderr
+    assert "interrupted (SIGTERM): rerun the same command to resume" in stdout
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in family if _alive(pid)]
+    assert _kit_temporaries() <= before
+    result = subprocess.run(command, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "gradebook.csv", newline="") as handle:
+        rows = {r["student"]: r for r in csv.DictReader(handle)}
+    assert set(rows) == set(students) | {"z"} and all(r["status"] == "ok" for r in rows.values())
