@@ -52,27 +52,49 @@ class Limit:
     reference's best time. ``repeats``: timed calls per side after the first one
     (whose time counts too). ``budget``: seconds of the student's calls
     after which no further repeat is started (a function that slow needs no four
-    samples to show it); at least two calls are timed. With ``repeats=0`` (one
-    long call, such as a training run, under a generous factor) the reference is
-    timed once per process and input, not once per submission, and the
-    student's call is shared with any other check that made it with ``reuse``.
+    samples to show it); at least two calls are timed. A ratio within a factor
+    ``near`` of the limit (either side) is measured again, ``repeats`` more calls a
+    side, before it decides. With ``repeats=0`` (one long call, such as a training
+    run, under a generous factor) the reference is timed once per process and
+    input, not once per submission, and the student's call is shared with any
+    other check that made it with ``reuse``.
     """
 
     factor: float
     hint: str = ""
     repeats: int = 3
     budget: float = 0.5
+    near: float = 1.5
 
 
 @dataclass(frozen=True)
 class Timing:
-    student: float  # best seconds of one call
-    reference: float
-    samples: int  # calls timed on each side
+    student_samples: tuple  # seconds of each timed call
+    reference_samples: tuple
+
+    @property
+    def student(self) -> float:  # best seconds of one call
+        return min(self.student_samples)
+
+    @property
+    def reference(self) -> float:
+        return min(self.reference_samples)
+
+    @property
+    def samples(self) -> int:  # calls timed on the student's side
+        return len(self.student_samples)
 
     @property
     def ratio(self) -> float:
         return self.student / max(self.reference, 1e-9)
+
+    def spread(self) -> str:
+        """The range of the samples on each side, as a message shows it."""
+        def span(samples):
+            low, high = min(samples), max(samples)
+            return _ms(low) if len(samples) == 1 or high <= low * 1.005 else f"{_ms(low)}-{_ms(high)}"
+
+        return f"samples {span(self.student_samples)} against {span(self.reference_samples)}"
 
 
 def _reference(ctx):
@@ -88,7 +110,12 @@ class _Side:
 
     def __init__(self, ctx, reference=None):
         self.ctx, self.reference = ctx, reference
-        self.best, self.spent, self.samples = float("inf"), 0.0, 0
+        self.times: list[float] = []
+        self.spent = 0.0
+
+    @property
+    def samples(self) -> int:
+        return len(self.times)
 
     def call(self, function, args, timed, reuse=False, keep=None):
         """One call (a generator: the student's calls are yielded to the check's driver); its result."""
@@ -105,8 +132,7 @@ class _Side:
         seconds = result.cpu_seconds if result.cpu_seconds is not None else result.seconds
         self.spent += seconds
         if timed:
-            self.best = min(self.best, seconds)
-            self.samples += 1
+            self.times.append(seconds)
         return result
 
     def run(self, function, args, forward=None, cache_index=None, upstream=(), keep=None):
@@ -145,12 +171,12 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     if limit.repeats == 0 and forward is None:
         key = (id(reference), ctx.check.topic, function, digest(args))
         if key not in _TIMED_ONCE:
-            _TIMED_ONCE[key] = ((yield from trusted.run(function, args)), trusted.best)
+            _TIMED_ONCE[key] = ((yield from trusted.run(function, args)), tuple(trusted.times))
             reference.forget()
-        reference_first, reference_best = _TIMED_ONCE[key]
+        reference_first, reference_times = _TIMED_ONCE[key]
         # The student's one timed call may be one another check already made (the same training run).
         student_first = yield from student.call(function, args, timed=True, reuse=True)
-        return Timing(student.best, reference_best, 1), student_first, reference_first
+        return Timing(tuple(student.times), reference_times), student_first, reference_first
     upstream = ()
     if forward is not None:
         probe = yield from trusted.call(forward, args, timed=False, keep=cache_index)
@@ -160,8 +186,11 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     try:
         student_first = yield from student.run(function, args, forward, cache_index, upstream, keep)
         reference_first = yield from trusted.run(function, args, forward, cache_index, upstream, keep)
-        for _ in range(limit.repeats):
+        for _ in range(2 * limit.repeats):  # the second half only when the ratio is close to the limit
             if student.spent > limit.budget and student.samples >= 2:
+                break
+            if student.samples == limit.repeats + 1 and not _near(Timing(tuple(student.times), tuple(trusted.times)),
+                                                                  limit):
                 break
             yield from trusted.run(function, args, forward, cache_index, upstream, keep)
             yield from student.run(function, args, forward, cache_index, upstream, keep)
@@ -171,7 +200,11 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
         if enabled:
             gc.enable()
         reference.forget()
-    return Timing(student.best, trusted.best, student.samples), student_first, reference_first
+    return Timing(tuple(student.times), tuple(trusted.times)), student_first, reference_first
+
+
+def _near(timing: Timing, limit: Limit) -> bool:
+    return limit.factor / limit.near <= timing.ratio <= limit.factor * limit.near
 
 
 def _ms(seconds: float) -> str:
@@ -198,8 +231,8 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
             ctx.fail(f"{function}() must be right on the timing input before its speed counts: {'; '.join(problems)}")
         if timing.ratio > limit.factor:
             ctx.fail(f"{function}() is too slow: it took {timing.ratio:.1f}x the reference solution's time "
-                     f"(best of {timing.samples}: {_ms(timing.student)} against {_ms(timing.reference)}); "
-                     f"the limit is {limit.factor:g}x." + (f" Hint: {limit.hint}" if limit.hint else ""))
+                     f"(best of {timing.samples}: {_ms(timing.student)} against {_ms(timing.reference)} of CPU time; "
+                     f"{timing.spread()}); the limit is {limit.factor:g}x." + (f" Hint: {limit.hint}" if limit.hint else ""))
 
     return body
 
