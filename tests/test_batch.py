@@ -321,9 +321,12 @@ def test_grade_usage_errors_exit_2(args, fragment):
     assert fragment in result.stdout + result.stderr
 
 
-def test_gradescope_zip_round_trip(tmp_path):
+@pytest.mark.parametrize("seed", ["4242", "any secret, not a number"])
+def test_gradescope_zip_round_trip(tmp_path, seed):
     archive = tmp_path / "autograder.zip"
-    result = dlgrade("gradescope", "--out", str(archive), "--topics", "activations")
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive), "--topics",
+                             "activations"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env=env(DLGRADE_HIDDEN_SEED=seed))
     assert result.returncode == 0, result.stdout + result.stderr
     with zipfile.ZipFile(archive) as opened:
         names = set(opened.namelist())
@@ -340,11 +343,13 @@ def test_gradescope_zip_round_trip(tmp_path):
         (root / "source" / name).chmod(0o755)
     assert subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")]).returncode == 0
     config = json.loads((root / "source" / "dlgrade_autograder.json").read_text())
-    assert config["topics"] == ["activations"] and config["hidden"] is True and config["hidden_seed"] == "4242"
+    assert config["topics"] == ["activations"] and config["hidden"] is True and config["hidden_seed"] == seed
     write_module(root / "submission" / "exercises", "activations", RELU_BUG)  # wrapped in one folder
     run = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path, env=env(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=sys.executable,
-                                               DLGRADE_DEVICE="cpu"))
+                         cwd=tmp_path, env={k: v for k, v in env(DLGRADE_AUTOGRADER_ROOT=str(root),
+                                                                  DLGRADE_PYTHON=sys.executable,
+                                                                  DLGRADE_DEVICE="cpu").items()
+                                            if k != "DLGRADE_HIDDEN_SEED"})  # the zip's own seed
     assert run.returncode == 0, run.stdout + run.stderr
     assert "sandbox layers" in run.stdout
     data = json.loads((root / "results" / "results.json").read_text())
@@ -431,3 +436,23 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
     with open(out / "gradebook.csv", newline="") as handle:
         rows = {r["student"]: r for r in csv.DictReader(handle)}
     assert set(rows) == set(students) | {"z"} and all(r["status"] == "ok" for r in rows.values())
+
+
+@pytest.mark.parametrize("seed", ["", "   "])
+def test_a_blank_hidden_seed_is_refused_when_the_zip_is_built(tmp_path, seed):
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(tmp_path / "ag.zip")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env(DLGRADE_HIDDEN_SEED=seed))
+    assert result.returncode == 2 and "DLGRADE_HIDDEN_SEED is set but blank" in result.stdout + result.stderr
+    assert not (tmp_path / "ag.zip").exists()
+
+
+def test_grade_accepts_any_string_as_the_hidden_seed(tmp_path):
+    subs = tmp_path / "subs"
+    solution_folder(subs / "alice", ["activations"])
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(tmp_path / "out"),
+                             "--hidden", "--topics", "activations", "--jobs", "1", "--no-progress"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, env=env(DLGRADE_HIDDEN_SEED="abc"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["status"] == "ok" and row["total"] == row["max"]

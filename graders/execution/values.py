@@ -173,6 +173,19 @@ def declared_kinds() -> list[type]:
     return [cls for tag, cls in Kind.registry.items() if tag not in BUILT_IN_KINDS]
 
 
+def declared_kinds_source() -> str:
+    """A module's source that declares again, in a sandboxed child, the kinds declared outside this module
+    (each class's own source: keep kinds self-contained)."""
+    import inspect
+    import textwrap
+
+    classes = [textwrap.dedent(inspect.getsource(cls)) for cls in declared_kinds()]
+    header = ('"""Argument kinds declared by topics, shipped to the sandboxed child."""\n'
+              "from dataclasses import dataclass, field  # noqa: F401\n\n"
+              "from .values import Kind  # noqa: F401\n")
+    return header + "".join(f"\n\n{source}" for source in classes)
+
+
 def readable_packages() -> tuple:
     """Packages a sandboxed child must read to make the declared kinds live."""
     return tuple(dict.fromkeys(p for cls in Kind.registry.values() for p in cls.packages))
