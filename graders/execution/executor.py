@@ -12,7 +12,7 @@ from __future__ import annotations
 import pathlib
 from dataclasses import dataclass, field
 
-from .loading import SourceInfo, read_source
+from .loading import SourceInfo, may_define, read_source
 from .values import bind_previous, digest, refs_in
 
 @dataclass
@@ -118,7 +118,7 @@ class Executor:
             return CallResult("forbidden", message=(
                 f"{info.path.name} imports {', '.join(info.forbidden)}: only numpy and the "
                 "standard library may be imported in an exercise"))
-        if function not in info.functions:
+        if not may_define(info, function):
             return CallResult("missing", message=f"{info.path.name} has no function {function}()")
         if function in info.stubs:
             return CallResult("not_implemented", message=f"{function}() is not implemented yet")

@@ -200,7 +200,11 @@ class InProcessExecutor(Executor):
         def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
             # `import x` passes the importer's globals; a direct __import__("x") call may not.
             importer = (globals if globals is not None else sys._getframe(1).f_globals).get("__name__")
-            if level == 0 and package.owns(importer) and name.partition(".")[0] not in ALLOWED_IMPORTS:
+            top = name.partition(".")[0]
+            if level == 0 and package.owns(importer) and top not in ALLOWED_IMPORTS:
+                if top in package.siblings:  # `import mlp`, `from mlp import f`: the student's own mlp.py
+                    module = real_import(f"{package.name}.{name}", globals, locals, fromlist, 0)
+                    return module if fromlist else sys.modules[f"{package.name}.{top}"]
                 raise ForbiddenImport(f"imports {name}: only numpy and the standard library may be imported in an exercise")
             return real_import(name, globals, locals, fromlist, level)
 
