@@ -50,7 +50,7 @@ CASES = {
         _reference_softmax = softmax
         def softmax(x):
             return _reference_softmax(x.astype(np.float16))
-        """, Outcome.FAILED, "your output is float16"),
+        """, Outcome.FAILED, "out: dtype is float16, expected float64"),
     "mutates_input": (RELU_FWD, """
         def relu_forward(x):
             np.maximum(x, 0, out=x)
@@ -68,6 +68,20 @@ CASES = {
         def relu_backward(dout, cache):
             return float(dout.sum())
         """, Outcome.FAILED, "expected a numpy.ndarray"),
+    "float32_output": (RELU_FWD, """
+        def relu_forward(x):
+            return np.maximum(x, 0).astype(np.float32), x
+        """, Outcome.FAILED, "out: dtype is float32, expected float64 (every floating output is float64"),
+    "float32_scalar_loss": (CE, """
+        _reference_softmax_cross_entropy = softmax_cross_entropy
+        def softmax_cross_entropy(logits, y):
+            loss, dlogits = _reference_softmax_cross_entropy(logits, y)
+            return np.float32(loss), dlogits
+        """, Outcome.FAILED, "loss: dtype is float32, expected float64"),
+    "boolean_output": (RELU_FWD, """
+        def relu_forward(x):
+            return x > 0, x
+        """, Outcome.FAILED, "out: dtype is bool, expected float64"),
     "infinite_loop": (RELU_FWD, """
         def relu_forward(x):
             while True:

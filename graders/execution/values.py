@@ -283,8 +283,8 @@ def encode(value, depth: int = 0):
     if isinstance(value, np.generic) and cls.__module__ == "numpy":
         if value.dtype.kind in "iu":
             return int(value)
-        if value.dtype.kind == "f":
-            return float(value)
+        if value.dtype.kind == "f":  # a smaller float stays an array of its dtype: the dtype rule sees it
+            return float(value) if value.dtype == np.float64 else np.array(value)
         if value.dtype.kind == "b":
             return bool(value)
     if depth >= MAX_DEPTH:

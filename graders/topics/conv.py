@@ -28,13 +28,17 @@ def _spans(n, k, s, p):
 
 
 def _wrong_only_where_windows_overlap(obs):
-    """dx is right where one window covers a pixel and wrong only where windows overlap; dw, db right."""
-    x, w, s, p = (obs.inputs[k] for k in ("x", "w", "stride", "padding"))
-    dx, expected = np.asarray(obs.got[0]), obs.expected[0]
-    _, _, H, W = x.shape
-    overlap = np.outer(_spans(H, w.shape[2], s, p), _spans(W, w.shape[3], s, p))[p:p + H, p:p + W] > 1
+    """dx is right where one window covers a pixel and wrong only where windows overlap; the other gradients
+    (conv's dw, db) right. Conv inputs (w, stride, padding) or pooling ones (kernel_size, stride; no padding)."""
+    i = obs.inputs
+    (kh, kw), p = (i["w"].shape[2:], i["padding"]) if "w" in i else ((i["kernel_size"],) * 2, 0)
+    got = obs.got if type(obs.got) in (tuple, list) else (obs.got,)
+    dx, expected = np.asarray(got[0]), obs.expected[0]
+    _, _, H, W = i["x"].shape
+    s = i["stride"] or kh  # pooling's stride None is kernel_size
+    overlap = np.outer(_spans(H, kh, s, p), _spans(W, kw, s, p))[p:p + H, p:p + W] > 1
     wrong = ~np.isclose(dx, expected, rtol=1e-6, atol=1e-8)
-    rest_right = all(np.allclose(g, e, rtol=1e-6, atol=1e-8) for g, e in zip(obs.got[1:], obs.expected[1:]))
+    rest_right = all(np.allclose(g, e, rtol=1e-6, atol=1e-8) for g, e in zip(got[1:], obs.expected[1:]))
     return rest_right and wrong.any() and not (wrong & ~overlap).any()
 
 
@@ -117,11 +121,16 @@ POOL_KINKS = [  # ties inside windows and across overlapping ones: the gradient 
 max_oracle = lambda x, kernel_size, stride: F.max_pool2d(x, kernel_size, stride)  # noqa: E731
 avg_oracle = lambda x, kernel_size, stride: F.avg_pool2d(x, kernel_size, stride)  # noqa: E731
 
+max_pool_assigned = Mistake("max_pool_grad_not_accumulated", "where windows overlap (stride < kernel_size) a pixel "
+                            "gets the gradient of every window it is the maximum of: add into dx with +=, not =",
+                            when=_wrong_only_where_windows_overlap, stage="backward")
+
 TOPIC.about("max_pool2d_forward", "max pooling over square windows", "medium")
 TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle,
-            mistakes=[_default_stride_one(F.max_pool2d)])
+            mistakes=[_default_stride_one(F.max_pool2d), max_pool_assigned])
 TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="matches_torch_with_ties",
             backward_check="ties_go_to_first_maximum", mistakes=[
+    max_pool_assigned,
     Mistake("max_pool_grad_to_every_maximum", "on a tie only the first maximum of the window (row-major order) gets "
             "the gradient, as PyTorch does: use argmax, not x == max",
             variant=lambda dout, x, kernel_size, stride: _pool_grad(

@@ -1,6 +1,27 @@
 """Mutants for conv, dropout and batchnorm: one buggy copy of the reference per mistake the graders name."""
 from tests.support import Mutant
 
+#: A max-pool backward over output positions that writes each window's gradient with = (later windows overwrite
+#: the earlier ones where they overlap).
+MAX_POOL_GRAD_ASSIGNED = """
+    def max_pool2d_forward(x, kernel_size, stride=None):
+        k, s = kernel_size, kernel_size if stride is None else stride
+        out = _windows(x, k, k, s).max(axis=(4, 5))
+        return out, (x, k, s)
+
+    def max_pool2d_backward(dout, cache):
+        x, k, s = cache
+        N, C, Ho, Wo = dout.shape
+        dx = np.zeros(x.shape)
+        for i in range(Ho):
+            for j in range(Wo):
+                window = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(N, C, k * k)
+                mask = np.zeros((N, C, k * k))
+                np.put_along_axis(mask, window.argmax(axis=2)[..., None], 1.0, axis=2)
+                dx[:, :, i * s:i * s + k, j * s:j * s + k] = mask.reshape(N, C, k, k) * dout[:, :, i:i + 1, j:j + 1]
+        return dx
+    """
+
 MUTANTS = [
     # conv
     Mutant("conv_flipped_kernel", """
@@ -61,6 +82,10 @@ MUTANTS = [
                 dx[win] += np.where(x[win] == out, dout, 0.0)
             return dx
         """, "conv::max_pool2d_backward::ties_go_to_first_maximum", "max_pool_grad_to_every_maximum"),
+    Mutant("max_pool_grad_assigned", MAX_POOL_GRAD_ASSIGNED,
+           "conv::max_pool2d_backward::matches_autograd", "max_pool_grad_not_accumulated"),
+    Mutant("max_pool_grad_assigned_ties", MAX_POOL_GRAD_ASSIGNED,
+           "conv::max_pool2d_backward::ties_go_to_first_maximum", "max_pool_grad_not_accumulated"),
     Mutant("max_pool_default_stride_one", """
         _reference_max_pool2d_forward = max_pool2d_forward
         def max_pool2d_forward(x, kernel_size, stride=None):
