@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the torch oracle runs")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks (instructors)")
     check.add_argument("--timeout", type=float, default=None, metavar="S", help="deadline of each call, seconds (default 10)")
-    check.add_argument("-v", "--verbose", action="store_true", help="show the smallest failing input of each failure")
+    check.add_argument("-v", "--verbose", action="store_true", help="show the input each failure happened on")
 
     sub.add_parser("list", help="list topics, functions, checks, points and difficulty")
 

@@ -21,7 +21,7 @@ from ..execution.executor import CallResult
 from ..execution.values import describe, digest, freeze
 from .calls import Call, Chain, drive
 from .compare import DEFAULT, Tolerance, compare_returns, matches
-from .verdicts import Outcome, Verdict
+from .verdicts import INPUT_HEADINGS, Outcome, Verdict
 
 
 class Abort(BaseException):
@@ -351,9 +351,9 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
     except Abort as exc:
         outcome, message = exc.outcome, exc.message
     except Mismatch as exc:
-        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs, exc.shown), exc.diagnosis
+        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
     except StudentError as exc:
-        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs, exc.shown)
+        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
     except Flaky as exc:
         outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"
     score = check.points if outcome is Outcome.PASSED else 0.0
@@ -361,8 +361,8 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                    diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
 
 
-def _failing_input(inputs, also=None) -> str:
+def _failing_input(inputs, also=None, generated=True) -> str:
     if not inputs:
         return ""
     shown = "\n".join(f"    {name} = {describe(value)}" for name, value in {**inputs, **(also or {})}.items())
-    return f"\n  smallest failing input:\n{shown}"
+    return f"\n  {INPUT_HEADINGS[generated]}:\n{shown}"

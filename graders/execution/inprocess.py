@@ -135,6 +135,23 @@ def _process_kept():
 FLOOD_CHARACTERS = 100_000
 
 
+_BLAS_LIMIT: list = []
+
+
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread in this process, as in a sandbox child (OPENBLAS_NUM_THREADS=1 there): idle
+    BLAS threads spin while they wait for a core, and on a loaded machine that spinning would count as the
+    call's CPU time, so a speed verdict would depend on the machine's load. Done once per process."""
+    if _BLAS_LIMIT:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except Exception:  # noqa: BLE001 - unreadable in a sandbox child, whose environment sets one thread already
+        _BLAS_LIMIT.append(None)
+        return
+    _BLAS_LIMIT.append(threadpool_limits(limits=1, user_api="blas"))
+
+
 class InProcessExecutor(Executor):
     """Runs the implementation in this process: for a student grading their own work.
 
@@ -148,6 +165,7 @@ class InProcessExecutor(Executor):
         guards are installed once for its life and reasserted before each call, rather than set up
         and torn down around it; each call still gets its own deadline, output buffer and warnings."""
         super().__init__(folder)
+        one_blas_thread()
         self.package = ImplementationPackage(self.folder)
         self.resident = resident
         if resident:

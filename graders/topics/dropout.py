@@ -107,7 +107,9 @@ TOPIC.compare("dropout_forward", name="keeps_everything_at_p_0", returns=("out",
 TOPIC.compare("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: np.zeros_like(x), inputs=inputs(x=nonzero((20, 30)), p=st.just(1.0),
                                                                            train=st.just(True), rng=RNGS),
-               max_examples=3)
+               max_examples=3, mistakes=[Mistake(
+    "p_1_divides_by_zero", "p = 1 drops every unit, so 1 / (1 - p) divides by zero: when p == 1 return zeros "
+    "without dividing by 1 - p", when=lambda obs: not np.isfinite(obs.got[0]).all())])
 
 
 def _fresh_mask(obs):

@@ -1,6 +1,17 @@
 """Mutants for conv, dropout and batchnorm: one buggy copy of the reference per mistake the graders name."""
 from tests.support import Mutant
 
+#: Eval mode normalized without eps (spatial_batchnorm_forward calls this batchnorm_forward, as students' do).
+BATCHNORM_EVAL_WITHOUT_EPS = """
+    _reference_batchnorm_forward = batchnorm_forward
+    def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum=0.1, eps=1e-5):
+        if train:
+            return _reference_batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum, eps)
+        std = np.sqrt(running_var)
+        xhat = (x - running_mean) / std
+        return gamma * xhat + beta, running_mean.copy(), running_var.copy(), (xhat, gamma, 1.0 / std, train)
+    """
+
 #: A max-pool backward over output positions that writes each window's gradient with = (later windows overwrite
 #: the earlier ones where they overlap).
 MAX_POOL_GRAD_ASSIGNED = """
@@ -123,6 +134,13 @@ MUTANTS = [
             mask = keep * (0.0 if p >= 1 else 1.0 / (1.0 - p))
             return x * mask, mask
         """, "dropout::dropout_forward::eval_is_identity", "dropout_active_in_eval"),
+    Mutant("dropout_p_1_divides_by_zero", """
+        def dropout_forward(x, p, train, rng):
+            if not train:
+                return x.copy(), None
+            mask = (rng.random(x.shape) >= p) / (1 - p)
+            return x * mask, mask
+        """, "dropout::dropout_forward::zeros_at_p_1", "p_1_divides_by_zero"),
     Mutant("dropout_fresh_mask_in_backward", """
         def dropout_forward(x, p, train, rng):
             if not train:
@@ -160,6 +178,23 @@ MUTANTS = [
             xhat = (x - x.mean(axis=0)) * inv_std
             return gamma * xhat + beta, running_mean.copy(), running_var.copy(), (xhat, gamma, inv_std, train)
         """, "batchnorm::batchnorm_forward::eval_matches_torch", "eval_uses_batch_statistics"),
+    Mutant("batchnorm_eval_without_eps", BATCHNORM_EVAL_WITHOUT_EPS,
+           "batchnorm::batchnorm_forward::eval_matches_torch", "eval_without_eps"),
+    Mutant("spatial_batchnorm_eval_without_eps", BATCHNORM_EVAL_WITHOUT_EPS,
+           "batchnorm::spatial_batchnorm_forward::eval_matches_torch", "eval_without_eps"),
+    Mutant("batchnorm_swapped_momentum_and_biased_variance", """
+        def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum=0.1, eps=1e-5):
+            if train:
+                mean, var = x.mean(axis=0), x.var(axis=0)
+                new_mean = momentum * running_mean + (1 - momentum) * mean
+                new_var = momentum * running_var + (1 - momentum) * var
+            else:
+                mean, var = running_mean, running_var
+                new_mean, new_var = running_mean.copy(), running_var.copy()
+            inv_std = 1.0 / np.sqrt(var + eps)
+            xhat = (x - mean) * inv_std
+            return gamma * xhat + beta, new_mean, new_var, (xhat, gamma, inv_std, train)
+        """, "batchnorm::batchnorm_forward::matches_torch", "swapped_momentum_and_biased_variance"),
     Mutant("batchnorm_eps_outside_sqrt", """
         _reference_batchnorm_forward = batchnorm_forward
         def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum=0.1, eps=1e-5):
