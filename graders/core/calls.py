@@ -117,8 +117,21 @@ def drive(ctx, body, every_inputs: list[dict], errors: tuple) -> tuple[int, Base
     exception ``ctx`` settles a call into); None when every example passed. Examples after a failing one
     are abandoned: only the first failure counts, as if the examples had run one after another.
     """
+    failures = _run_examples(ctx, body, every_inputs, errors, stop=True)
+    return min(failures.items()) if failures else None
+
+
+def drive_all(ctx, body, every_inputs: list[dict], errors: tuple) -> dict[int, BaseException]:
+    """Like :func:`drive`, but every example runs to its end: {index: exception} of those that failed."""
+    return _run_examples(ctx, body, every_inputs, errors, stop=False)
+
+
+def _run_examples(ctx, body, every_inputs, errors, stop: bool) -> dict:
     examples = [_Example(i, inputs) for i, inputs in enumerate(every_inputs)]
-    first: list = [None]
+    failures: dict = {}
+
+    def cut() -> float:  # examples past the first failure are not worth running when only it counts
+        return min(failures) if stop and failures else float("inf")
 
     def advance(example: _Example, send=None, throw=None):
         ctx.inputs = example.inputs
@@ -138,21 +151,19 @@ def drive(ctx, body, every_inputs: list[dict], errors: tuple) -> tuple[int, Base
             example.done, example.request = True, None
         except errors as exc:
             example.error, example.done, example.request = exc, True, None
-            if first[0] is None or example.index < first[0].index:
-                first[0] = example
+            failures[example.index] = exc
 
     for example in examples:
-        if first[0] is not None and example.index > first[0].index:
+        if example.index > cut():
             break
         advance(example)
     while True:
-        waiting = [e for e in examples if e.request is not None
-                   and (first[0] is None or e.index < first[0].index)]
+        waiting = [e for e in examples if e.request is not None and e.index < cut()]
         if not waiting:
             break
         handed = _make(ctx, [(e, _parts(e.request)) for e in waiting])
         for example in waiting:
-            if first[0] is not None and example.index > first[0].index:
+            if example.index > cut():
                 break
             answer = handed.get(example.index)
             if answer is None:  # not made this round (the process running the code was replaced): asked again
@@ -165,7 +176,7 @@ def drive(ctx, body, every_inputs: list[dict], errors: tuple) -> tuple[int, Base
     for example in examples:
         if example.generator is not None and not example.done:
             example.generator.close()
-    return (first[0].index, first[0].error) if first[0] is not None else None
+    return {i: exc for i, exc in failures.items() if i <= cut()}
 
 
 def _make(ctx, requests: list) -> dict:
@@ -214,4 +225,4 @@ class _NotMade(Exception):
     pass
 
 
-__all__ = ["Call", "CallResult", "Chain", "Results", "call", "chain", "chain_of", "drive"]
+__all__ = ["Call", "CallResult", "Chain", "Results", "call", "chain", "chain_of", "drive", "drive_all"]

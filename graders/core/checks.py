@@ -19,7 +19,8 @@ from hypothesis.errors import Flaky
 
 from ..execution.executor import CallResult
 from ..execution.values import describe, digest, freeze
-from .calls import Call, Chain, drive
+from .calls import Call, Chain, drive, drive_all
+from .conditions import describe_condition, generic_features, separate
 from .compare import DEFAULT, Tolerance, compare_returns, matches
 from .verdicts import INPUT_HEADINGS, Outcome, Verdict
 
@@ -117,6 +118,7 @@ class Check:
     timeout: float = 10.0  # per call, seconds
     mistakes: tuple = ()
     description: str = ""
+    features: Callable | None = None  # features(inputs) -> {name: value}, for a failure's condition (conditions.py)
 
     @property
     def id(self) -> str:
@@ -343,22 +345,54 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
             try:
                 run_all(generated_inputs(check, seed))
             except (Mismatch, StudentError) as first_failure:
+                condition = _condition(ctx, check, seed)
                 # Hypothesis meets the same inputs in the same order, then shrinks the failure.
                 failures.clear()
                 calls_after_failure[0] = 0
-                _run_hypothesis(check, body, seed)
+                try:
+                    _run_hypothesis(check, body, seed)
+                except (Mismatch, StudentError) as shrunk:
+                    shrunk.condition = condition
+                    raise
+                first_failure.condition = condition
                 raise first_failure  # only reached if the failure did not reproduce
     except Abort as exc:
         outcome, message = exc.outcome, exc.message
     except Mismatch as exc:
-        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
+        outcome, message, diagnosis = Outcome.FAILED, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
     except StudentError as exc:
-        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
+        outcome, message = Outcome.ERROR, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
     except Flaky as exc:
         outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"
     score = check.points if outcome is Outcome.PASSED else 0.0
     return Verdict(check.topic, check.function, check.name, outcome, score, check.points, message,
                    diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
+
+
+#: Examples a failure's condition is computed from (drawn once per process, with a seed of their own).
+CONDITION_EXAMPLES = 36
+
+
+def _condition(ctx, check: Check, seed: int) -> str | None:
+    """The simplest statement over the features of many examples that holds exactly where this submission
+    fails (conditions.py), or None. Only for public checks on generated inputs (a hidden check's message is
+    not shown to the student); never fails the check itself."""
+    if check.visibility != "public":
+        return None
+    examples = generated_inputs(replace(check, max_examples=CONDITION_EXAMPLES), seed + 1)
+    try:
+        failed = drive_all(ctx, check.body, examples, (Mismatch, StudentError))
+    except Abort:  # a timeout on one of them, say: no statement
+        return None
+    table = [({**generic_features(inputs), **(check.features(inputs) if check.features else {})}, i in failed)
+             for i, inputs in enumerate(examples)]
+    statement = separate([(features, bad) for features, bad in table])
+    return describe_condition(statement, len(failed), len(examples)) if statement else None
+
+
+def _condition_line(exc) -> str:
+    condition = getattr(exc, "condition", None)
+    return f"\n  {condition}" if condition else ""
 
 
 def _failing_input(inputs, also=None, generated=True) -> str:
