@@ -21,7 +21,7 @@ from ..execution.executor import CallResult
 from ..execution.values import describe, digest, freeze
 from .calls import Call, Chain, drive, drive_all
 from .conditions import describe_condition, generic_features, separate
-from .compare import DEFAULT, Tolerance, compare_returns, matches
+from .compare import DEFAULT, Tolerance, compare_returns, distance, matches
 from .verdicts import INPUT_HEADINGS, Outcome, Verdict
 
 
@@ -207,22 +207,37 @@ class Context:
         raise Mismatch(message, diagnosis)
 
     def diagnose(self, value, expected, names, function, tol, mistakes, variant_args=(), call=None):
+        """The mistake the student's output shows, or None: never a wrong name.
+
+        A variant names its mistake when the student's output matches it (at a loose tolerance) and the
+        oracle's does not, and no other variant matches nearly as well (within a tenth of its distance):
+        two equally good explanations name neither. Predicates are asked after the variants, in order.
+        """
         loose = Tolerance(max(tol.rtol, 1e-6), max(tol.atol, 1e-8))
+        candidates = []
         for mistake in mistakes:
-            if mistake.variant is not None:
-                try:
-                    buggy = mistake.variant(*variant_args, **_copies(self.inputs))
-                except Exception:  # a variant that cannot apply to these inputs names nothing
-                    continue
-                buggy = _fill(buggy, expected, names)
-                if matches(value, buggy, names, function, loose) and not matches(buggy, expected, names, function, loose):
+            if mistake.variant is None:
+                continue
+            try:
+                buggy = mistake.variant(*variant_args, **_copies(self.inputs))
+            except Exception:  # a variant that cannot apply to these inputs names nothing
+                continue
+            buggy = _fill(buggy, expected, names)
+            if matches(value, buggy, names, function, loose) and not matches(buggy, expected, names, function, loose):
+                candidates.append((distance(value, buggy), mistake))
+        if candidates:
+            candidates.sort(key=lambda c: c[0])
+            if len(candidates) == 1 or candidates[0][0] < 0.1 * candidates[1][0]:
+                return candidates[0][1]
+            return None
+        for mistake in mistakes:
+            if mistake.when is None:
+                continue
+            try:
+                if mistake.when(Observation(self.inputs, value, expected, call)):
                     return mistake
-            elif mistake.when is not None:
-                try:
-                    if mistake.when(Observation(self.inputs, value, expected, call)):
-                        return mistake
-                except Exception:
-                    continue
+            except Exception:  # noqa: BLE001 - a predicate that cannot read this output names nothing
+                continue
         return None
 
     def fail(self, message: str, diagnosis: Mistake | None = None):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..execution.values import Foreign, describe, type_name
+from ..execution.values import Foreign, describe, leaves, structure, type_name
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,30 @@ def compare_returns(got, expected: tuple, names: tuple, function: str, tol: Tole
     if len(got) != len(expected):
         return [f"{function}() should return {len(expected)} values ({', '.join(names)}), got {len(got)}"]
     return [p for g, e, n in zip(got, expected, names) for p in compare(g, e, n, tol)]
+
+
+def distance(got, expected) -> float:
+    """The largest absolute difference between two outputs of the same structure (inf where they differ in
+    structure): how close a student's output is to a buggy variant's."""
+    got_leaves, expected_leaves = list(leaves(got)), list(leaves(expected))
+    if structure(got) != structure(expected) and len(got_leaves) != len(expected_leaves):
+        return float("inf")
+    worst = 0.0
+    for g, e in zip(got_leaves, expected_leaves):
+        if e is ANY:
+            continue
+        try:
+            a, b = np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64)
+        except (TypeError, ValueError):
+            if g != e:
+                return float("inf")
+            continue
+        if a.shape != b.shape:
+            return float("inf")
+        if a.size:
+            diff = np.abs(np.where(np.isfinite(a) | np.isfinite(b), a - b, 0.0))
+            worst = max(worst, float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))))
+    return worst
 
 
 def matches(got, expected, names, function, tol) -> bool:
