@@ -148,6 +148,7 @@ def _over_steps(function):
 for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
     TOPIC.about(f"{name}_forward", "per-channel statistics of (N, C, H, W)" if spatial else "(N, D) features")
     TOPIC.layer(name, inputs=bn_inputs(spatial), oracle=batch_norm, outputs=OUTPUTS, grads=("x", "gamma", "beta"),
+                defaults={"momentum": 0.1, "eps": 1e-5},
                 mistakes=TRAIN_MISTAKES + [constants] + ([per_position] if spatial else []))
     TOPIC.compare(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
                    oracle=batch_norm, returns=OUTPUTS, cache=True, mistakes=EVAL_MISTAKES)

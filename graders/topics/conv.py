@@ -67,7 +67,7 @@ def _case(x, w, stride, padding, seed=0):
 CONV_CASES = [_case((1, 1, 5, 7), (1, 1, 2, 3), 2, 1), _case((1, 2, 2, 3), (2, 2, 4, 3), 1, 1),
               _case((2, 3, 6, 6), (4, 3, 3, 3), 3, 2)]
 TOPIC.about("conv2d_forward", "2-D cross-correlation with stride and zero padding", "hard")
-TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"),
+conv_checks = TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"),
             oracle=lambda x, w, b, stride, padding: F.conv2d(x, w, b, stride=stride, padding=padding), mistakes=[
     Mistake("flipped_kernel", "F.conv2d is a cross-correlation: out[i, j] uses w[u, v] * x[i*s + u, j*s + v], "
             "without flipping the kernel", variant=lambda x, w, b, stride, padding: _conv(x, w[:, :, ::-1, ::-1], b,
@@ -84,6 +84,8 @@ TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "
     Mistake("dx_not_accumulated", "a pixel inside several (overlapping) windows gets the sum of their gradients: "
             "use += into dx, not =", when=_wrong_only_where_windows_overlap, stage="backward"),
 ])
+TOPIC.defaults_check(conv_checks[0], {"stride": 1, "padding": 0}, keep=1,
+                     cases=[_case((2, 3, 6, 5), (4, 3, 3, 2), 1, 0, seed=7), _case((1, 2, 4, 4), (3, 2, 2, 2), 1, 0, seed=8)])
 
 
 # -- pooling -----------------------------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ max_pool_assigned = Mistake("max_pool_grad_not_accumulated", "where windows over
                             when=_wrong_only_where_windows_overlap, stage="backward")
 
 TOPIC.about("max_pool2d_forward", "max pooling over square windows", "medium")
-TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle,
+TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle, defaults={"stride": None},
             mistakes=[_default_stride_one(F.max_pool2d), max_pool_assigned])
 TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="matches_torch_with_ties",
             backward_check="ties_go_to_first_maximum", mistakes=[
@@ -139,7 +141,7 @@ TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="ma
 ])
 
 TOPIC.about("avg_pool2d_forward", "average pooling over square windows", "medium")
-TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, mistakes=[
+TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, defaults={"stride": None}, mistakes=[
     _default_stride_one(F.avg_pool2d),
     Mistake("avg_pool_grad_not_divided", "each input gets dout / (k * k) from every window it is in: the "
             "forward divides by the window's size, so the backward does too",

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic, call, chain
+from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic, call, chain, chain_of
 from ..core.compare import compare_returns, describe
 from ..core.perf import Limit, measure
 from ..core.strategies import any_shape
@@ -240,6 +240,33 @@ optimizer_check("adam", lambda p, lr, beta1, beta2, eps, weight_decay: torch.opt
             "moments (L2); shrinking w directly by lr * weight_decay * w is AdamW",
             variant=lambda *a, **k: _adam(*a, **k, decoupled=True)),
 ])
+
+def stepped_defaults(function, defaults, lr):
+    """Two steps from state=None without the trailing hyperparameters must give what they give with the
+    contract's defaults (one step is not enough: momentum's first step is dw, whatever the momentum)."""
+    rng = np.random.default_rng(11)
+    w, first, second = (rng.uniform(-2, 2, (3, 4)) for _ in range(3))
+    shown = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+
+    def steps(*hyper):
+        return chain_of(call(function, w, first, None, lr, *hyper),
+                        call(function, Previous((0,)), second, Previous((1,)), lr, *hyper))
+
+    def body(ctx, case):
+        given, left_out = yield [steps(*defaults.values()), steps()]
+        for t, (a, b) in enumerate(zip(given, left_out), 1):
+            problems = compare_returns(b.value[0] if type(b.value) in (tuple, list) else b.value,
+                                       (a.value[0],), ("w_next",), function, DEFAULT)
+            if problems:
+                ctx.fail(f"{function}() called without {shown} gives other results than with them, its defaults "
+                         f"in the contract (step {t} of 2): {'; '.join(problems)}")
+
+    body.__doc__ = f"{function}() called without {shown} behaves as with them."
+    return TOPIC.check(function, "uses_default_arguments", cases=[{}], hidden_twin=False)(body)
+
+
+stepped_defaults("sgd_momentum", {"momentum": 0.9}, lr=0.1)
+stepped_defaults("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, lr=0.1)
 
 # -- fit_mlp -----------------------------------------------------------------------------------------------
 TOPIC.about("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")

@@ -82,6 +82,7 @@ train_mistakes = [
 ]
 TOPIC.about("perceptron_train", "the perceptron learning rule", "medium")
 TOPIC.compare("perceptron_train", inputs=training_sets(), name="matches_rule", rule=rule,
+               defaults={"lr": 1.0, "max_epochs": 100},
                returns=("w", "b", "errors"), mistakes=train_mistakes, max_examples=20)
 
 
