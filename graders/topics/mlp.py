@@ -40,14 +40,22 @@ def np_forward(x, params, activation, act_on_output=False):
     return x, trace
 
 
-def np_backward(dscores, x, params, activation, act_on_output=False, act_derivative=True):
+def np_backward(dscores, x, params, activation, act_on_output=False, act_derivative=True, relu_at_zero=0.0):
     _, trace = np_forward(x, params, activation, act_on_output)
     df, grads, dh = _NP[activation][1], {}, dscores
     for l in range(len(trace), 0, -1):
         h, z, a = trace[l - 1]
-        dz = dh * df(z, a) if (l < len(trace) or act_on_output) and act_derivative else dh
+        slope = df(z, a) + (relu_at_zero * (z == 0) if activation == "relu" else 0.0)
+        dz = dh * slope if (l < len(trace) or act_on_output) and act_derivative else dh
         grads[f"W{l}"], grads[f"b{l}"], dh = h.T @ dz, dz.sum(axis=0), dz @ params[f"W{l}"].T
     return grads
+
+
+def _softmax_overflowed(obs):
+    """The loss came back inf or NaN on scores whose exp overflows (|scores| > 709) where torch's is finite."""
+    got = obs.got[0] if type(obs.got) in (tuple, list) and obs.got else obs.got
+    scores, _ = np_forward(obs.inputs["x"], obs.inputs["params"], obs.inputs["activation"])
+    return not np.isfinite(np.asarray(got, dtype=float)).all() and np.abs(scores).max() > 709
 
 
 def np_loss_grads(x, y, params, activation):
@@ -92,6 +100,18 @@ NET_SHAPES = [([6, 8, 8, 3], 7, "tanh"), ([5, 6, 4, 3, 4], 3, "relu"), ([4, 3, 5
               ([2, 4, 3], 1, "sigmoid"), ([3, 2], 1, "relu")]
 NET_CASES = [network_case(s, n, a, seed) for seed, (s, n, a) in enumerate(NET_SHAPES)]
 LOSS_CASES = [network_case(s, n, a, seed, with_labels=True) for seed, (s, n, a) in enumerate(NET_SHAPES)]
+# What the activations and losses topics check, where it comes back inside the network: a hidden ReLU unit at
+# exactly 0 (its gradient is 0 there), and scores large and unequal enough to overflow a softmax without its
+# max shift.
+KINK = {"x": np.array([[1.0, -1.0], [-2.0, 0.5]]),
+        "params": {"W1": np.array([[1.0, 1.0], [1.0, 0.0]]), "b1": np.zeros(2),
+                   "W2": np.array([[0.5, -1.0, 2.0], [2.0, 1.0, -0.5]]), "b2": np.array([0.1, -0.2, 0.3])},
+        "activation": "relu"}
+HUGE_SCORES = {**network_case([3, 4, 3], 4, "relu", 11, with_labels=True)}
+HUGE_SCORES["params"] = {k: v * (300.0 if k[0] == "W" else 1.0) for k, v in HUGE_SCORES["params"].items()}
+NET_CASES.append(KINK)
+LOSS_CASES.append({"x": KINK["x"], "y": np.array([2, 0]), "params": KINK["params"], "activation": "relu"})
+LOSS_CASES.append(HUGE_SCORES)
 
 # -- affine ----------------------------------------------------------------------------------------------
 TOPIC.about("affine_forward", "a fully connected layer, x @ w + b", "easy")
@@ -219,6 +239,10 @@ TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs
             "derivative before that layer's affine backward",
             variant=lambda dout, x, params, activation: np_backward(dout, x, params, activation, act_derivative=False),
             stage="backward"),
+    Mistake("relu_grad_one_at_zero", "inside the network too, ReLU's gradient at exactly 0 is 0 (PyTorch's "
+            "choice): a hidden unit with z == 0 passes no gradient (z > 0, not z >= 0)",
+            variant=lambda dout, x, params, activation: np_backward(dout, x, params, activation, relu_at_zero=1.0),
+            stage="backward"),
 ])
 
 TOPIC.about("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
@@ -230,4 +254,6 @@ TOPIC.compare("mlp_loss", inputs=networks(min_classes=2, with_labels=True), case
             "(dscores = (softmax - one_hot) / N)",
             variant=lambda x, y, params, activation: {"grads": {k: g * len(y) for k, g in
                                                                 np_loss_grads(x, y, params, activation).items()}}),
+    Mistake("naive_exp_overflow", "these scores are large: exp() of them overflows to inf (inf/inf is NaN) unless "
+            "the softmax inside the loss subtracts each row's maximum first", when=_softmax_overflowed),
 ])

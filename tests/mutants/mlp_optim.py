@@ -30,6 +30,31 @@ def init_source(scale: str, draw: str = "rng.standard_normal((fan_in, fan_out))"
 
 
 MUTANTS = [
+    Mutant("mlp_relu_grad_one_at_zero", """
+        def mlp_backward(dscores, cache):
+            caches, activation = cache
+            grads, dh = {}, dscores
+            for l in range(len(caches), 0, -1):
+                c, z, a = caches[l - 1]
+                if l < len(caches):
+                    if activation == "relu":
+                        dh = dh * (z >= 0)
+                    else:
+                        dh = dh * _ACTIVATIONS[activation][1](z, a)
+                dh, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dh, c)
+            return grads
+        """, "mlp::mlp_backward::matches_autograd", "relu_grad_one_at_zero"),
+    Mutant("mlp_loss_softmax_without_max_shift", """
+        def mlp_loss(x, y, params, activation="relu"):
+            scores, cache = mlp_forward(x, params, activation)
+            n = scores.shape[0]
+            e = np.exp(scores)
+            p = e / e.sum(axis=1, keepdims=True)
+            loss = -np.log(p[np.arange(n), y]).mean()
+            dscores = p.copy()
+            dscores[np.arange(n), y] -= 1
+            return float(loss), mlp_backward(dscores / n, cache)
+        """, "mlp::mlp_loss::matches_torch", "naive_exp_overflow"),
     # mlp: the affine layer
     Mutant("affine_dw_transposed", """
         def affine_backward(dout, cache):
