@@ -399,8 +399,8 @@ def _condition(ctx, check: Check, seed: int) -> str | None:
         failed = drive_all(ctx, check.body, examples, (Mismatch, StudentError))
     except Abort:  # a timeout on one of them, say: no statement
         return None
-    table = [({**generic_features(inputs), **(check.features(inputs) if check.features else {})}, i in failed)
-             for i, inputs in enumerate(examples)]
+    table = [({**(check.features(inputs) if check.features else {}), **generic_features(inputs)}, i in failed)
+             for i, inputs in enumerate(examples)]  # declared features first: they win a tie
     statement = separate([(features, bad) for features, bad in table])
     return describe_condition(statement, len(failed), len(examples)) if statement else None
 

@@ -56,7 +56,7 @@ class Topic:
 
     # -- declarations ---------------------------------------------------------------
     def check(self, function: str, name: str, *, inputs=None, cases=(), points=1.0, visibility="public",
-              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True) -> Callable:
+              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True, features=None) -> Callable:
         """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences): a generator
         that yields the calls it makes (``call``, ``chain``, a list of them; see calls.py) and judges what
         they return. Every example's calls of one round go to the executor in one batch."""
@@ -65,7 +65,7 @@ class Topic:
             self._function(function)
             self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
                            max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                           description=(body.__doc__ or "").strip()), hidden_twin)
+                           description=(body.__doc__ or "").strip(), features=features), hidden_twin)
             return body
 
         return register
@@ -73,7 +73,7 @@ class Topic:
     def compare(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
                  gradients=(), gradient_names=None, tol: Tolerance = DEFAULT, points=1.0, mistakes=(),
                  name="matches_torch", max_examples=DEFAULT_EXAMPLES, visibility="public", timeout=10.0, cache=False,
-                 quiet=False, defaults: dict | None = None) -> Check:
+                 quiet=False, defaults: dict | None = None, features=None) -> Check:
         """``function(**inputs)`` returns ``returns`` (+ one gradient per name in ``gradients``).
 
         ``oracle`` is a torch function of the inputs (gradients by autograd with
@@ -81,6 +81,8 @@ class Topic:
         numpy function giving the expected outputs exactly, where torch has none.
         ``cache``: a layer's forward, whose last output is its opaque cache.
         ``quiet``: numpy warnings (overflow, invalid value) during the call fail the check.
+        ``features``: ``features(inputs) -> {name: value}``, what a failure's condition may speak of besides
+        the inputs' own sizes and values (conditions.py); a yes/no feature is ``"holds ||| holds otherwise"``.
         ``defaults``: the function's trailing parameters and their contract defaults; a second check
         (:meth:`defaults_check`) calls it without them and expects what those values give.
         """
@@ -102,7 +104,8 @@ class Topic:
 
         self._function(function)
         check = self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
-                               max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes)))
+                               max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
+                               features=features))
         if defaults:
             self.defaults_check(check, defaults, outputs=len(returns), keep=cache_at)
         return check
@@ -110,7 +113,7 @@ class Topic:
     def layer(self, name: str, *, inputs=None, cases=(), oracle, grads=("x",), outputs=("out",), differentiable=1,
               tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=DEFAULT_EXAMPLES, timeout=10.0,
               forward_check="matches_torch", backward_check="matches_autograd",
-              defaults: dict | None = None) -> tuple[Check, Check]:
+              defaults: dict | None = None, features=None) -> tuple[Check, Check]:
         """A ``<name>_forward`` / ``<name>_backward`` pair.
 
         forward(**inputs) -> (*outputs, cache), compared with ``oracle(**inputs)``;
@@ -152,9 +155,10 @@ class Topic:
         self._function(backward)
         checks = (
             self.add(Check(self.name, forward, forward_check, forward_body, inputs, tuple(cases), forward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes)),
+                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes, features=features)),
             self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes)),
+                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes,
+                           features=features)),
         )
         if defaults:
             self.defaults_check(checks[0], defaults, outputs=len(outputs), keep=cache_at)

@@ -58,6 +58,21 @@ def conv_inputs(draw):
             "stride": stride, "padding": padding}
 
 
+def conv_features(inputs):
+    """What a conv2d failure's condition may speak of (besides sizes, stride and padding)."""
+    kh, kw = inputs["w"].shape[2:]
+    return {"windows overlap (stride < kernel) ||| windows do not overlap (stride >= kernel)":
+            inputs["stride"] < max(kh, kw),
+            "the kernel is square ||| the kernel is not square": kh == kw}
+
+
+def pool_features(inputs):
+    stride = inputs["kernel_size"] if inputs["stride"] is None else inputs["stride"]
+    return {"windows overlap (stride < kernel_size) ||| windows do not overlap (stride >= kernel_size)":
+            stride < inputs["kernel_size"],
+            "stride was left as None ||| stride was given": inputs["stride"] is None}
+
+
 def _case(x, w, stride, padding, seed=0):
     rng = np.random.default_rng(seed)
     return {"x": rng.standard_normal(x), "w": rng.standard_normal(w), "b": rng.standard_normal(w[0]),
@@ -67,7 +82,7 @@ def _case(x, w, stride, padding, seed=0):
 CONV_CASES = [_case((1, 1, 5, 7), (1, 1, 2, 3), 2, 1), _case((1, 2, 2, 3), (2, 2, 4, 3), 1, 1),
               _case((2, 3, 6, 6), (4, 3, 3, 3), 3, 2)]
 TOPIC.about("conv2d_forward", "2-D cross-correlation with stride and zero padding", "hard")
-conv_checks = TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"),
+conv_checks = TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"), features=conv_features,
             oracle=lambda x, w, b, stride, padding: F.conv2d(x, w, b, stride=stride, padding=padding), mistakes=[
     Mistake("flipped_kernel", "F.conv2d is a cross-correlation: out[i, j] uses w[u, v] * x[i*s + u, j*s + v], "
             "without flipping the kernel", variant=lambda x, w, b, stride, padding: _conv(x, w[:, :, ::-1, ::-1], b,
@@ -129,6 +144,7 @@ max_pool_assigned = Mistake("max_pool_grad_not_accumulated", "where windows over
 
 TOPIC.about("max_pool2d_forward", "max pooling over square windows", "medium")
 TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle, defaults={"stride": None},
+            features=pool_features,
             mistakes=[_default_stride_one(F.max_pool2d), max_pool_assigned])
 TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="matches_torch_with_ties",
             backward_check="ties_go_to_first_maximum", mistakes=[
@@ -141,7 +157,8 @@ TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="ma
 ])
 
 TOPIC.about("avg_pool2d_forward", "average pooling over square windows", "medium")
-TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, defaults={"stride": None}, mistakes=[
+TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, defaults={"stride": None},
+            features=pool_features, mistakes=[
     _default_stride_one(F.avg_pool2d),
     Mistake("avg_pool_grad_not_divided", "each input gets dout / (k * k) from every window it is in: the "
             "forward divides by the window's size, so the backward does too",

@@ -51,6 +51,11 @@ def np_backward(dscores, x, params, activation, act_on_output=False, act_derivat
     return grads
 
 
+def network_features(inputs):
+    """A failure's condition may speak of the network's depth and of the batch."""
+    return {"depth (layers)": len(inputs["params"]) // 2, "batch size": len(inputs["x"])}
+
+
 def _softmax_overflowed(obs):
     """The loss came back inf or NaN on scores whose exp overflows (|scores| > 709) where torch's is finite."""
     got = obs.got[0] if type(obs.got) in (tuple, list) and obs.got else obs.got
@@ -231,7 +236,7 @@ def check_params(ctx, value, sizes, function="init_mlp"):
 TOPIC.about("mlp_forward", "hidden layers affine + activation, the last affine only")
 TOPIC.about("mlp_backward", "backpropagation through every layer")
 TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs=("scores",), grads=("params",),
-            defaults={"activation": "relu"},
+            defaults={"activation": "relu"}, features=network_features,
             max_examples=16, mistakes=[
     Mistake("activation_on_output", "the last layer is affine only: no activation on the scores (the loss applies the softmax)",
             variant=lambda x, params, activation: np_forward(x, params, activation, act_on_output=True)[0]),
@@ -247,7 +252,7 @@ TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs
 
 TOPIC.about("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
 TOPIC.compare("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
-               defaults={"activation": "relu"},
+               defaults={"activation": "relu"}, features=network_features,
                oracle=lambda x, y, params, activation: F.cross_entropy(torch_mlp(x, params, activation), y),
                gradients=("params",), gradient_names=("grads",), max_examples=16, mistakes=[
     Mistake("gradient_not_averaged", "the loss is a mean over the N samples, so every gradient carries a factor 1/N "
