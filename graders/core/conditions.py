@@ -84,11 +84,12 @@ def separate(examples: list[tuple[dict, bool]]) -> str | None:
             if truth == failed:
                 exact.append((simplicity, order, text))
             elif all(t or not f for t, f in zip(truth, failed)) and not all(truth):
-                single.append((text, truth))  # true of every failing example: half of a conjunction
+                single.append((simplicity, order, text, truth))  # true of every failing one: half of a conjunction
     if exact:
         return min(exact)[2]
     if min(sum(failed), len(failed) - sum(failed)) < MIN_FOR_TWO:
         return None
+    single = [(text, truth) for *_, text, truth in sorted(single, key=lambda c: c[:2])]
     for (a, ta), (b, tb) in itertools.combinations(single[:200], 2):
         if [x and y for x, y in zip(ta, tb)] == failed:
             return f"{a} and {b}"
