@@ -27,7 +27,10 @@ class CallResult:
     value: object = None
     message: str = ""
     call_id: int | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall-clock time of the call, measured on the trusted side
+    #: CPU time the process running the code spent on the call, measured on the trusted side (the in-process
+    #: executor: this process's CPU time; a sandbox: the child's CPU clock, read by the parent); None: unknown.
+    cpu_seconds: float | None = None
     mutated: list = field(default_factory=list)  # positions of array arguments changed in place
     warnings: list = field(default_factory=list)  # numpy floating-point and other warnings, as text
     output: str = ""  # what the call printed (truncated)

@@ -280,7 +280,7 @@ class InProcessExecutor(Executor):
         # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
         pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
         status, message, value = "ok", "", None
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             with self._guarded(timeout):
                 value = fn(*live)
@@ -298,8 +298,8 @@ class InProcessExecutor(Executor):
             status, message = "error", f"{function}() ran out of memory"
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code are results too
             status, message = "error", f"{function}() raised {describe_exception(exc, self.folder)}"
-        seconds = time.perf_counter() - start
-        result = CallResult(status, message=message, call_id=call_id, seconds=seconds,
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+        result = CallResult(status, message=message, call_id=call_id, seconds=seconds, cpu_seconds=cpu_seconds,
                             output=self.last_output.text(),
                             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in self.last_warnings}))
         if status == "ok":
