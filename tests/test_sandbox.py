@@ -190,3 +190,21 @@ def test_the_child_runs_in_its_own_session_and_temp_dir(tmp_path):
 
 def test_layers_are_reported():
     assert LAYERS[:2] == ["process", "rlimits"]
+
+
+def test_a_call_s_cpu_time_is_the_child_s_clock_read_by_the_grader(tmp_path):
+    """Busy work shows in cpu_seconds, sleeping does not (wall time has both); nothing the child says is used."""
+    folder = write_module(tmp_path, "activations", hostile(
+        "if x[0] > 0:\n    end = time.process_time() + x[0]\n    while time.process_time() < end:\n        pass\n"
+        "else:\n    time.sleep(-x[0])\nreturn x, x", "import time"))
+    import numpy as np
+
+    with SandboxExecutor(folder) as executor:
+        busy = executor.call("activations", "relu_forward", (np.array([0.3]),))
+        asleep = executor.call("activations", "relu_forward", (np.array([-0.3]),))
+        batch = executor.call_batch("activations", [[("relu_forward", (np.array([0.2]),))],
+                                                    [("relu_forward", (np.array([0.1]),))]])
+    assert busy.ok and 0.3 <= busy.cpu_seconds < busy.seconds + 0.01
+    assert asleep.ok and asleep.seconds >= 0.3 and asleep.cpu_seconds < 0.1
+    first, second = batch[0][0], batch[1][0]
+    assert first.cpu_seconds >= 0.2 and 0.1 <= first.cpu_seconds + second.cpu_seconds - 0.2 < 0.15

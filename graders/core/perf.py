@@ -97,9 +97,9 @@ class _Side:
             if not result.ok:  # a grader bug, not the student's: say so instead of grading
                 raise Abort(Outcome.ERROR, f"performance limit not checked: the reference {function}() "
                                            f"failed on the limit's input: {result.message}")
-        self.spent += result.seconds
+        self.spent += result.cpu_seconds if result.cpu_seconds is not None else result.seconds
         if timed:
-            self.best = min(self.best, result.seconds)
+            self.best = min(self.best, result.cpu_seconds if result.cpu_seconds is not None else result.seconds)
             self.samples += 1
         return result
 

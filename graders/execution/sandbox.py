@@ -38,6 +38,17 @@ MAX_CRASHES = 10  # after this many, a submission's remaining calls are not run
 IMPORT_SECONDS = 30.0
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time (all threads) that process ``pid`` has used, read from the kernel by the trusted side;
+    None where it cannot be read (not Linux, or the process is gone)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return time.clock_gettime(((~pid) << 3) | 2)  # the process's CPUCLOCK_SCHED clock (linux/posix-timers.h)
+    except OSError:
+        return None
+
+
 def _package_paths(name: str) -> list[str]:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin in (None, "built-in", "frozen"):
@@ -300,7 +311,10 @@ class SandboxExecutor(Executor):
                                                "but the process that held it crashed")
         return None
 
-    def _result(self, function: str, header: dict, value, seconds: float) -> CallResult:
+    def _child_cpu(self) -> float | None:
+        return process_cpu_seconds(self.process.pid) if self.process is not None else None
+
+    def _result(self, function: str, header: dict, value, seconds: float, cpu_seconds: float | None) -> CallResult:
         """A CallResult from the child's reply, every field checked and bounded."""
         call_id = header.get("call_id")
         if isinstance(call_id, int):
@@ -309,7 +323,7 @@ class SandboxExecutor(Executor):
         if status not in ("ok", "not_implemented", "error", "timeout", "forbidden", "missing"):
             return CallResult("error", message=f"{function}(): malformed reply from the sandbox", seconds=seconds)
         return CallResult(status, value=value, message=str(header.get("message", ""))[:4000], call_id=call_id,
-                          seconds=seconds, mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
+                          seconds=seconds, cpu_seconds=cpu_seconds, mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
                           output=str(header.get("output", ""))[:4096])
 
@@ -324,7 +338,7 @@ class SandboxExecutor(Executor):
             return [[refusal] if chain else [] for chain in chains]
         request = {"op": "batch", "topic": topic, "timeout": timeout,
                    "chains": [[[function, collect, keep] for function, _, collect, keep in chain] for chain in chains]}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), self._child_cpu()
         try:
             wire.send(self._to_child, request, [[call[1] for call in chain] for chain in chains])
         except OSError as exc:
@@ -342,11 +356,13 @@ class SandboxExecutor(Executor):
                     done.append(answer)
                     break
                 header, value = answer
-                now = time.perf_counter()
-                # The first reply's seconds run from sending the request, taken here and never by the child:
-                # a single call's timing. Later replies stream in while calls run: not timings.
-                done.append(self._result(function, header, value, now - start))
-                start = now
+                now, cpu_now = time.perf_counter(), self._child_cpu()
+                # Timings are taken here, never by the child. The first reply's run from sending the request:
+                # a single call's timing. Later replies stream in while calls run: wall times are not timings;
+                # CPU times (the child's clock between replies) are, roughly (the child runs on meanwhile).
+                used = cpu_now - cpu if cpu is not None and cpu_now is not None else None
+                done.append(self._result(function, header, value, now - start, used))
+                start, cpu = now, cpu_now
                 if not done[-1].ok:
                     break
         return results
