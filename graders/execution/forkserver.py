@@ -49,10 +49,8 @@ class ForkServer:
         finally:
             theirs.close()
         self.socket = ours
-        self.socket.settimeout(60.0)  # the first answer waits for numpy's import
         self.lock = threading.Lock()
-        self.pid = self._receive().get("pid")
-        self.socket.settimeout(ANSWER_SECONDS)
+        self.pid: int | None = None  # known once the server says it is ready (the first request waits for it)
 
     def alive(self) -> bool:
         return self.process.poll() is None and self.socket.fileno() >= 0
@@ -104,6 +102,10 @@ class ForkServer:
     def _request(self, message: dict, fds=()) -> dict:
         with self.lock:
             try:
+                if self.pid is None:
+                    self.socket.settimeout(60.0)  # the server is importing numpy
+                    self.pid = self._receive().get("pid")
+                    self.socket.settimeout(ANSWER_SECONDS)
                 data = json.dumps(message).encode() + b"\n"
                 if fds:
                     socket.send_fds(self.socket, [data], list(fds))

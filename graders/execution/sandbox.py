@@ -131,7 +131,8 @@ def _server_settings() -> tuple[list[str], dict, dict]:
 
 
 def prestart() -> None:
-    """Start this process's fork server now (a grading worker does, before its first submission)."""
+    """Start this process's fork server now, without waiting for it (a grading worker does, before its
+    first submission)."""
     fork_server(*_server_settings())
 
 
