@@ -31,8 +31,8 @@ import tempfile
 import time
 
 from . import wire
-from .forkserver import ForkServerError, fork_server
 from .executor import CallResult, Executor, refs_in
+from .forkserver import ForkServerError, fork_server
 
 #: The child's runtime, loaded by the fork server from this folder (sandbox_child.py is the server's script).
 RUNTIME = pathlib.Path(__file__).parent
@@ -344,7 +344,8 @@ class SandboxExecutor(Executor):
         if status not in ("ok", "not_implemented", "error", "timeout", "forbidden", "missing"):
             return CallResult("error", message=f"{function}(): malformed reply from the sandbox", seconds=seconds)
         return CallResult(status, value=value, message=str(header.get("message", ""))[:4000], call_id=call_id,
-                          seconds=seconds, cpu_seconds=cpu_seconds, mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
+                          seconds=seconds, cpu_seconds=cpu_seconds,
+                          mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
                           output=str(header.get("output", ""))[:4096])
 

@@ -193,21 +193,27 @@ def serve_forks(config):
         request, fds = receive_line(control)
         if request is None:  # the grader is gone; our children get SIGKILL as we exit
             os._exit(0)
-        op, pid = request.get("op"), request.get("pid")
-        if op == "spawn" and len(fds) == 2:
-            pid = fork_child(control, fds, runtime)
-            children.add(pid)
-            send_line(control, {"pid": pid})
-            continue
-        for fd in fds:
-            os.close(fd)
-        if op == "status" and pid in children:
-            send_line(control, {"code": exit_code(pid, float(request.get("timeout", 0)))})
-        elif op == "reap" and pid in children:
-            children.discard(pid)
-            send_line(control, {"code": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])})
-        else:
-            send_line(control, {"error": f"bad request {request!r}"})
+        try:
+            send_line(control, answer(request, fds, control, runtime, children))
+        except OSError as exc:  # fork failed (process limits?), or a child already gone: the grader hears why
+            send_line(control, {"error": f"{type(exc).__name__}: {exc}"})
+
+
+def answer(request, fds, control, runtime, children):
+    """The fork server's answer to one request (see the module docstring)."""
+    op, pid = request.get("op"), request.get("pid")
+    if op == "spawn" and len(fds) == 2:
+        pid = fork_child(control, fds, runtime)
+        children.add(pid)
+        return {"pid": pid}
+    for fd in fds:
+        os.close(fd)
+    if op == "status" and pid in children:
+        return {"code": exit_code(pid, float(request.get("timeout", 0)))}
+    if op == "reap" and pid in children:
+        children.discard(pid)
+        return {"code": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}
+    return {"error": f"bad request {request!r}"}
 
 
 def exit_code(pid, timeout):
@@ -227,7 +233,12 @@ def fork_child(control, fds, runtime):
     # What the server holds is never collected in a child: a collection there would touch (and so copy)
     # every page of it.
     gc.freeze()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(channel_in)
+        os.close(channel_out)
+        raise
     if pid == 0:
         try:
             control.close()
@@ -262,10 +273,10 @@ def receive_line(control):
 def detach(channel_in, channel_out, server_pid):
     """Right after the fork: nothing of the fork server's but the two pipe ends; die with it; a session of our
     own; fds 0/1/2 on /dev/null so nothing the student prints reaches the grader."""
-    for low, high in ((3, min(channel_in, channel_out)), (min(channel_in, channel_out) + 1, max(channel_in, channel_out)),
-                      (max(channel_in, channel_out) + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])):
-        if low < high:
-            os.closerange(low, high)
+    low, high = sorted((channel_in, channel_out))
+    for start, stop in ((3, low), (low + 1, high), (high + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])):
+        if start < stop:
+            os.closerange(start, stop)
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != server_pid:  # the fork server died before the line above
         os._exit(1)
