@@ -24,6 +24,10 @@ Rules for every function in this module:
   statistics): build new arrays. The grader passes copies and checks.
 * The cache is whatever your backward needs; the grader passes it back
   untouched, and only ever from a training-mode forward.
+
+Every floating output is a real ``numpy.ndarray`` of dtype float64, the inputs' dtype (numpy keeps
+it unless you convert; a float32 result is rejected, since the checks compare at float64 precision);
+a scalar loss is a Python float. The full rules: CONTRACT.md.
 """
 import numpy as np
 

@@ -21,6 +21,10 @@ Rules for every function in this module:
   ``numpy.ndarray`` objects of a floating dtype (float64) with exactly the
   shape of the logits they belong to.
 * Do not modify any input array; the grader passes copies and checks.
+
+Every floating output is a real ``numpy.ndarray`` of dtype float64, the inputs' dtype (numpy keeps
+it unless you convert; a float32 result is rejected, since the checks compare at float64 precision);
+a scalar loss is a Python float. The full rules: CONTRACT.md.
 """
 import numpy as np
 

@@ -20,7 +20,8 @@ Run the checks with ``pytest exercises -k losses`` or
 
 Rules for every function here: use numpy and the standard library only;
 never modify an input array (the graders pass copies and check); return real
-``numpy.ndarray`` objects of a float dtype and exactly the stated shape. A
+``numpy.ndarray`` objects of dtype float64, the inputs' dtype (a float32 result is
+rejected: the checks compare at float64 precision), and exactly the stated shape. A
 scalar loss may be a Python ``float`` or a 0-d array.
 """
 import numpy as np

@@ -29,6 +29,10 @@ Rules for every function in this module:
 * Do not modify any input array; the grader passes copies and checks.
 * The cache is whatever your backward needs; the grader passes it back
   untouched.
+
+Every floating output is a real ``numpy.ndarray`` of dtype float64, the inputs' dtype (numpy keeps
+it unless you convert; a float32 result is rejected, since the checks compare at float64 precision);
+a scalar loss is a Python float. The full rules: CONTRACT.md.
 """
 import numpy as np
 
@@ -94,7 +98,7 @@ def lstm_step_backward(dh_next, dc_next, cache):
     pre-activation blocks, stack them as [da_i | da_f | da_g | da_o] of shape
     (N, 4H), and finish with the backward of the affine map.
 
-    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    Debugging: ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of the scalar function f at x. Combine both outputs into one
     scalar: e.g. f(c_prev) runs lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
@@ -163,7 +167,7 @@ def lstm_backward(dh, cache):
     directly. Weight gradients sum over the steps. The gradient for c0 is not
     returned.
 
-    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    Debugging: ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of the scalar function f at x, e.g. with
     f = lambda Wh: np.sum(lstm_forward(x, h0, Wx, Wh, b)[0] * dh).

@@ -17,7 +17,7 @@ element by element, with relative and absolute tolerances of 1e-7.
 
 Debugging. A numeric-gradient helper comes with the kit::
 
-    from graders.gradcheck import numeric_gradient
+    from dlgrade.gradcheck import numeric_gradient
     g = numeric_gradient(f, x, h=1e-6)
 
 returns the central-difference gradient of a scalar function ``f`` at the
@@ -31,8 +31,9 @@ Run the checks with ``pytest exercises -k mlp`` or ``dlgrade check mlp``.
 
 Rules for every function here: use numpy and the standard library only;
 never modify an input array or the params dict (the graders pass copies and
-check); return real ``numpy.ndarray`` objects of a float dtype and exactly
-the stated shape. A scalar loss may be a Python ``float`` or a 0-d array.
+check); return real ``numpy.ndarray`` objects of dtype float64, the inputs' dtype
+(a float32 result is rejected: the checks compare at float64 precision), and
+exactly the stated shape. A scalar loss may be a Python ``float`` or a 0-d array.
 """
 import numpy as np
 
@@ -92,7 +93,7 @@ def affine_backward(dout, cache):
     Pitfalls: averaging ``db`` over N instead of summing (the 1/N belongs to
     the loss, not the layer); returning ``db`` as (1, M).
 
-    Debug with ``numeric_gradient`` from ``graders.gradcheck`` (see the
+    Debug with ``numeric_gradient`` from ``dlgrade.gradcheck`` (see the
     module docstring): compare each of ``dx``, ``dw``, ``db`` with the
     numeric gradient of ``np.sum(affine_forward(x, w, b)[0] * dout)``.
     """
@@ -199,7 +200,7 @@ def mlp_backward(dscores, cache):
     ReLU, whose forward looks like a no-op on positive entries); mixing up
     layer indices by one.
 
-    Debug with ``numeric_gradient`` from ``graders.gradcheck``: for one key
+    Debug with ``numeric_gradient`` from ``dlgrade.gradcheck``: for one key
     ``k``, let ``f(p)`` run ``mlp_forward`` on a shallow copy of ``params``
     whose entry ``k`` is ``p`` and return ``np.sum(scores * dscores)``;
     ``numeric_gradient(f, params[k], h=1e-6)`` should match ``grads[k]``.

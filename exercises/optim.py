@@ -22,8 +22,9 @@ Run the checks with ``pytest exercises -k optim`` or
 
 Rules for every function here: use numpy and the standard library only;
 never modify an input array or a state dict you were given (the graders pass
-copies and check); return real ``numpy.ndarray`` objects of a float dtype
-and exactly the stated shape.
+copies and check); return real ``numpy.ndarray`` objects of dtype float64, the
+inputs' dtype (a float32 result is rejected: the checks compare at float64
+precision), and exactly the stated shape.
 """
 import numpy as np
 

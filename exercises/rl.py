@@ -45,6 +45,10 @@ Rules for every function in this module:
   be a Python float.
 * Do not modify any input array (V and Q included): return new arrays. The
   grader passes copies and checks.
+
+Every floating output is a real ``numpy.ndarray`` of dtype float64, the inputs' dtype (numpy keeps
+it unless you convert; a float32 result is rejected, since the checks compare at float64 precision);
+a scalar loss is a Python float. The full rules: CONTRACT.md.
 """
 import numpy as np
 

@@ -22,6 +22,10 @@ Rules for every function in this module:
 * Do not modify any input array; the grader passes copies and checks.
 * The cache is whatever your backward needs; the grader passes it back
   untouched.
+
+Every floating output is a real ``numpy.ndarray`` of dtype float64, the inputs' dtype (numpy keeps
+it unless you convert; a float32 result is rejected, since the checks compare at float64 precision);
+a scalar loss is a Python float. The full rules: CONTRACT.md.
 """
 import numpy as np
 
@@ -80,7 +84,7 @@ def rnn_step_backward(dh_next, cache):
     affine maps sharing a bias (db sums over the batch).
 
     Debugging: a numeric-gradient helper is available for checking your
-    work, ``from graders.gradcheck import numeric_gradient``;
+    work, ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of the scalar function f at x. For a non-scalar output use, e.g.,
     f = lambda Wh: np.sum(rnn_step_forward(x, h_prev, Wx, Wh, b)[0] * dh_next).
@@ -151,7 +155,7 @@ def rnn_backward(dh, cache):
     last step). The weights are shared, so their gradients sum over steps;
     dh0 is the dh_prev of step 0.
 
-    Debugging: ``from graders.gradcheck import numeric_gradient``;
+    Debugging: ``from dlgrade.gradcheck import numeric_gradient``;
     ``numeric_gradient(f, x, h=1e-6)`` returns the central-difference
     gradient of a scalar function f at x, e.g. with
     f = lambda x: np.sum(rnn_forward(x, h0, Wx, Wh, b)[0] * dh).

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import signal
 import sys
 
 from rich.console import Console
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where the torch oracle runs")
     check.add_argument("--hidden", action="store_true", help="also run the hidden checks (instructors)")
     check.add_argument("--timeout", type=float, default=None, metavar="S", help="deadline of each call, seconds (default 10)")
-    check.add_argument("-v", "--verbose", action="store_true", help="show the smallest failing input of each failure")
+    check.add_argument("-v", "--verbose", action="store_true", help="show the input each failure happened on")
 
     sub.add_parser("list", help="list topics, functions, checks, points and difficulty")
 
@@ -85,7 +86,8 @@ def cmd_check(args, console: Console) -> int:
 
     folder = pathlib.Path(args.impl)
     if not folder.is_dir():
-        console.print(f"[red]dlgrade: error: implementation folder {folder} does not exist[/red]")
+        console.print(f"[red]dlgrade: error: implementation folder {folder} does not exist[/red]\n"
+                      "(`dlgrade init DIR` writes a workspace of stubs; then: dlgrade check --impl DIR)")
         return EXIT_USAGE
     try:
         topics = resolve_topics(args.topics)
@@ -131,7 +133,7 @@ def _topic_names(names) -> list[str]:
 def cmd_grade(args, console: Console) -> int:
     import os
 
-    from .grading.batch import grade_batch, print_class_table
+    from .grading.batch import grade_batch, print_class_table, raise_stopped
 
     submissions, out = pathlib.Path(args.submissions), pathlib.Path(args.out)
     problem = None
@@ -167,12 +169,12 @@ def cmd_grade(args, console: Console) -> int:
         if missing:
             console.print("[yellow]not available here: " + "; ".join(f"{k}: {v}" for k, v in missing.items())
                           + "[/yellow]")
-    if args.hidden and "DLGRADE_HIDDEN_SEED" not in os.environ:
-        console.print("[yellow]note: DLGRADE_HIDDEN_SEED is not set: hidden checks use the kit's default seed, "
-                      "which students can reproduce[/yellow]")
+    if args.hidden:
+        warn_default_seed(console)
     jobs = args.jobs or os.cpu_count() or 1
     console.print(f"grading {submissions} into {out}: topics {', '.join(topics)}; {jobs} worker{'s' * (jobs != 1)}"
                   f"{'; hidden checks' if args.hidden else ''}")
+    previous = signal.signal(signal.SIGTERM, raise_stopped)  # SIGTERM stops the batch as Ctrl-C does
     try:
         result = grade_batch(submissions, out, topics={t: topic_module(t) for t in topics},
                              sources=topic_sources(topics), reference=reference_folder(), jobs=jobs, hidden=args.hidden, timeout=args.timeout,
@@ -182,11 +184,23 @@ def cmd_grade(args, console: Console) -> int:
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted: rerun the same command to resume (graded students are kept)[/yellow]")
-        return 130
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        console.print(f"[yellow]interrupted ({signal.Signals(signum).name}): rerun the same command to resume "
+                      "(graded students are kept)[/yellow]")
+        return 128 + signum
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print_class_table(result, console, topics)
     return EXIT_OK
+
+
+def warn_default_seed(console: Console) -> None:
+    import os
+
+    if not os.environ.get("DLGRADE_HIDDEN_SEED", "").strip():
+        console.print("[yellow]note: DLGRADE_HIDDEN_SEED is not set: hidden checks use the kit's default seed, "
+                      "which students can reproduce[/yellow]")
 
 
 def cmd_gradescope(args, console: Console) -> int:
@@ -200,6 +214,8 @@ def cmd_gradescope(args, console: Console) -> int:
     except ValueError as err:
         console.print(f"[red]dlgrade: error: {err}[/red]")
         return EXIT_USAGE
+    if not args.no_hidden:
+        warn_default_seed(console)
     console.print(f"autograder written to {path} (topics: {', '.join(topics)}; "
                   f"{'hidden checks on' if not args.no_hidden else 'public checks only'}). "
                   "Upload it as the assignment's autograder on Gradescope.")
@@ -220,6 +236,9 @@ def cmd_init(args, console: Console) -> int:
     import shutil
 
     target = pathlib.Path(args.folder)
+    if target.exists() and not target.is_dir():
+        console.print(f"[red]dlgrade: error: {target} exists and is not a folder[/red]")
+        return EXIT_USAGE
     stubs = stubs_folder()
     names = [p.name for p in sorted(stubs.glob("*.py")) if p.name != "__init__.py"]
     existing = [n for n in names if (target / n).exists()]
@@ -227,9 +246,13 @@ def cmd_init(args, console: Console) -> int:
         console.print(f"[red]dlgrade: error: {target} already holds {', '.join(existing)}; "
                       "use --force to overwrite them[/red]")
         return EXIT_USAGE
-    target.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.copyfile(stubs / name, target / name)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(stubs / name, target / name)
+    except OSError as err:
+        console.print(f"[red]dlgrade: error: cannot write the stubs into {target}: {err}[/red]")
+        return EXIT_USAGE
     console.print(f"wrote {len(names)} files into {target}: the stubs of every topic and conftest.py.\n"
                   f"Fill in a function, then run: dlgrade check --impl {target}   (or: pytest {target})")
     return EXIT_OK

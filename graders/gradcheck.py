@@ -1,6 +1,6 @@
 """Numeric gradients for debugging a backward pass (a student's tool, never used in grading).
 
-    from graders.gradcheck import numeric_gradient, relative_error
+    from dlgrade.gradcheck import numeric_gradient, relative_error
     dw_num = numeric_gradient(lambda w: np.sum(affine_forward(x, w, b)[0] * dout), w)
     print(relative_error(dw, dw_num))   # ~1e-8 or less when dw is right
 

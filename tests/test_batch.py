@@ -268,6 +268,11 @@ def _children(pid: int) -> list[int]:
     return children
 
 
+def _descendants(pid: int) -> list[int]:
+    children = _children(pid)
+    return children + [d for child in children for d in _descendants(child)]
+
+
 def _alive(pid: int) -> bool:
     try:
         state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -316,9 +321,12 @@ def test_grade_usage_errors_exit_2(args, fragment):
     assert fragment in result.stdout + result.stderr
 
 
-def test_gradescope_zip_round_trip(tmp_path):
+@pytest.mark.parametrize("seed", ["4242", "any secret, not a number"])
+def test_gradescope_zip_round_trip(tmp_path, seed):
     archive = tmp_path / "autograder.zip"
-    result = dlgrade("gradescope", "--out", str(archive), "--topics", "activations")
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive), "--topics",
+                             "activations"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env=env(DLGRADE_HIDDEN_SEED=seed))
     assert result.returncode == 0, result.stdout + result.stderr
     with zipfile.ZipFile(archive) as opened:
         names = set(opened.namelist())
@@ -335,11 +343,13 @@ def test_gradescope_zip_round_trip(tmp_path):
         (root / "source" / name).chmod(0o755)
     assert subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")]).returncode == 0
     config = json.loads((root / "source" / "dlgrade_autograder.json").read_text())
-    assert config["topics"] == ["activations"] and config["hidden"] is True and config["hidden_seed"] == "4242"
+    assert config["topics"] == ["activations"] and config["hidden"] is True and config["hidden_seed"] == seed
     write_module(root / "submission" / "exercises", "activations", RELU_BUG)  # wrapped in one folder
     run = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path, env=env(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=sys.executable,
-                                               DLGRADE_DEVICE="cpu"))
+                         cwd=tmp_path, env={k: v for k, v in env(DLGRADE_AUTOGRADER_ROOT=str(root),
+                                                                  DLGRADE_PYTHON=sys.executable,
+                                                                  DLGRADE_DEVICE="cpu").items()
+                                            if k != "DLGRADE_HIDDEN_SEED"})  # the zip's own seed
     assert run.returncode == 0, run.stdout + run.stderr
     assert "sandbox layers" in run.stdout
     data = json.loads((root / "results" / "results.json").read_text())
@@ -372,9 +382,10 @@ def test_in_process_worker_crash_is_one_error_row(tmp_path):
     solution_folder(subs / "a_good", ["activations"])  # graded first, before the crash
     write_module(subs / "crasher", "activations", """
         import os
+        import signal
 
         def relu_forward(x):
-            os._exit(3)
+            os.kill(os.getpid(), signal.SIGKILL)  # (os._exit is refused in-process: it raises instead)
         """)
     result = grade_batch(subs, tmp_path / "out", topics=batch_topics(["activations"]), jobs=1, device="cpu", executor="inprocess",
                          progress=False, console=Console(file=open(os.devnull, "w")))
@@ -382,3 +393,66 @@ def test_in_process_worker_crash_is_one_error_row(tmp_path):
     assert rows["a_good"]["status"] == "ok" and rows["a_good"]["total"] == rows["a_good"]["max"]
     assert rows["crasher"]["status"].startswith("error: grading it crashed the worker")
     assert result.summary["executor"] == "inprocess" and result.summary["sandbox_layers"] == []
+
+
+def _kit_temporaries() -> set:
+    import tempfile
+
+    return {p.name for p in pathlib.Path(tempfile.gettempdir()).glob("dlgrade-*")}
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
+    """SIGTERM to `dlgrade grade` (workers, or one process grading inline): a message, exit 143, no worker,
+    sandbox child, temp folder or semaphore left, and a rerun resumes."""
+    subs = tmp_path / "submissions"
+    students = [f"s{i}" for i in range(8)]
+    for student in students:
+        solution_folder(subs / student, ["activations"])
+    make_zip(subs / "z.zip", {"activations.py": (SOLUTIONS / "activations.py").read_text()})
+    out = tmp_path / "out"
+    before = _kit_temporaries()
+    command = [sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out), "--jobs", jobs,
+               "--topics", "activations", "--device", "cpu", "--no-progress"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    record_dir = out / ".dlgrade" / "records"
+    deadline = time.monotonic() + 120
+    while not list(record_dir.glob("s*.json")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    family = _descendants(process.pid)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stdout + stderr
+    assert "interrupted (SIGTERM): rerun the same command to resume" in stdout
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in family if _alive(pid)]
+    assert _kit_temporaries() <= before
+    result = subprocess.run(command, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "gradebook.csv", newline="") as handle:
+        rows = {r["student"]: r for r in csv.DictReader(handle)}
+    assert set(rows) == set(students) | {"z"} and all(r["status"] == "ok" for r in rows.values())
+
+
+@pytest.mark.parametrize("seed", ["", "   "])
+def test_a_blank_hidden_seed_is_refused_when_the_zip_is_built(tmp_path, seed):
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(tmp_path / "ag.zip")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env(DLGRADE_HIDDEN_SEED=seed))
+    assert result.returncode == 2 and "DLGRADE_HIDDEN_SEED is set but blank" in result.stdout + result.stderr
+    assert not (tmp_path / "ag.zip").exists()
+
+
+def test_grade_accepts_any_string_as_the_hidden_seed(tmp_path):
+    subs = tmp_path / "subs"
+    solution_folder(subs / "alice", ["activations"])
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(tmp_path / "out"),
+                             "--hidden", "--topics", "activations", "--jobs", "1", "--no-progress"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, env=env(DLGRADE_HIDDEN_SEED="abc"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["status"] == "ok" and row["total"] == row["max"]

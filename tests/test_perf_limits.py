@@ -90,22 +90,33 @@ class ScriptedExecutor(InProcessExecutor):
 
 
 def test_ratio_is_best_of_interleaved_executor_timings(monkeypatch):
+    """A ratio near the limit (25x against 20x) is measured again before it decides: seven samples a side."""
     log = []
-    reference = ScriptedExecutor(SOLUTIONS, [0.004, 0.002, 0.003, 0.005], log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda executor: reference)
+    reference = ScriptedExecutor(SOLUTIONS, [0.004, 0.002, 0.003, 0.005, 0.003, 0.002, 0.004, 0.003], log, "reference")
+    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")  # limit 20x
-    student = ScriptedExecutor(SOLUTIONS, [0.09, 0.06, 0.05, 0.07], log, "student")
+    student = ScriptedExecutor(SOLUTIONS, [0.09, 0.06, 0.05, 0.07, 0.08, 0.055, 0.06, 0.07], log, "student")
     verdict = grader().run(check, student)
-    assert log == ["student", "reference"] + ["reference", "student"] * 3  # interleaved
+    assert log == ["student", "reference"] + ["reference", "student"] * 6  # interleaved
     assert verdict.outcome is Outcome.FAILED
-    assert "took 25.0x the reference solution's time (best of 4: 50 ms against 2 ms)" in verdict.message
+    assert "took 25.0x the reference solution's time (best of 7: 50 ms against 2 ms of CPU time; " \
+           "samples 50 ms-90 ms against 2 ms-5 ms)" in verdict.message
     assert "the limit is 20x" in verdict.message
+
+
+def test_a_ratio_far_from_the_limit_is_decided_on_four_samples(monkeypatch):
+    log = []
+    reference = ScriptedExecutor(SOLUTIONS, [0.004] * 4, log, "reference")
+    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
+    check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")
+    student = ScriptedExecutor(SOLUTIONS, [0.008] * 4, log, "student")
+    assert grader().run(check, student).passed and log.count("student") == 4
 
 
 def test_a_clearly_slow_function_is_not_timed_four_times(monkeypatch):
     log = []
     reference = ScriptedExecutor(SOLUTIONS, [0.001] * 6, log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda executor: reference)
+    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")
     student = ScriptedExecutor(SOLUTIONS, [0.4] * 6, log, "student")
     verdict = grader().run(check, student)

@@ -50,7 +50,7 @@ CASES = {
         _reference_softmax = softmax
         def softmax(x):
             return _reference_softmax(x.astype(np.float16))
-        """, Outcome.FAILED, "your output is float16"),
+        """, Outcome.FAILED, "out: dtype is float16, expected float64"),
     "mutates_input": (RELU_FWD, """
         def relu_forward(x):
             np.maximum(x, 0, out=x)
@@ -68,6 +68,20 @@ CASES = {
         def relu_backward(dout, cache):
             return float(dout.sum())
         """, Outcome.FAILED, "expected a numpy.ndarray"),
+    "float32_output": (RELU_FWD, """
+        def relu_forward(x):
+            return np.maximum(x, 0).astype(np.float32), x
+        """, Outcome.FAILED, "out: dtype is float32, expected float64 (every floating output is float64"),
+    "float32_scalar_loss": (CE, """
+        _reference_softmax_cross_entropy = softmax_cross_entropy
+        def softmax_cross_entropy(logits, y):
+            loss, dlogits = _reference_softmax_cross_entropy(logits, y)
+            return np.float32(loss), dlogits
+        """, Outcome.FAILED, "loss: dtype is float32, expected float64"),
+    "boolean_output": (RELU_FWD, """
+        def relu_forward(x):
+            return x > 0, x
+        """, Outcome.FAILED, "out: dtype is bool, expected float64"),
     "infinite_loop": (RELU_FWD, """
         def relu_forward(x):
             while True:
@@ -78,6 +92,21 @@ CASES = {
         def relu_forward(x):
             sys.exit(0)
         """, Outcome.ERROR, "SystemExit"),
+    "calls_os_exit": (RELU_FWD, """
+        import os
+        def relu_forward(x):
+            os._exit(0)
+        """, Outcome.ERROR, "relu_forward() called os._exit(0): a function must return its result"),
+    "execs_another_program": (RELU_FWD, """
+        import os
+        def relu_forward(x):
+            os.execv("/bin/true", ["true"])
+        """, Outcome.ERROR, "relu_forward() called os.execv('/bin/true'"),
+    "floods_prints": (RELU_FWD, """
+        def relu_forward(x):
+            while True:
+                print("debugging", x)
+        """, Outcome.TIMEOUT, "characters by then: printing that much is slow"),
     "dynamic_forbidden_import": (RELU_FWD, """
         def relu_forward(x):
             torch = __import__("torch")
@@ -100,15 +129,18 @@ CASES = {
 def test_bad_output_is_rejected_with_a_clear_message(case, tmp_path):
     check_id, source, outcome, fragment = CASES[case]
     folder = write_module(tmp_path, check_id.split("::")[0], source)
-    verdict = grade_check(folder, check_id)
+    verdict = grade_check(folder, check_id, timeout=2.0)  # endless loops end sooner
     assert verdict.outcome is outcome, verdict.message
     assert fragment in verdict.message
     assert verdict.score == 0
+    assert verdict.message.count("(not run again)") <= 1
 
 
 def test_other_functions_keep_their_results(tmp_path):
     folder = write_module(tmp_path, "activations", CASES["infinite_loop"][1])
-    verdicts = grade(folder, "activations")
+    verdicts = grade(folder, "activations", timeout=2.0)
+    again = [v for cid, v in verdicts.items() if cid.startswith("activations::relu") and cid != RELU_FWD]
+    assert again and all(v.message.count("(not run again)") == 1 for v in again)
     assert verdicts[RELU_FWD].outcome is Outcome.TIMEOUT
     others = [v for cid, v in verdicts.items() if not cid.startswith("activations::relu")]
     assert others and all(v.passed for v in others)
@@ -126,12 +158,24 @@ def test_module_level_problems(source, outcome, fragment, tmp_path):
     verdict = grade_check(tmp_path, RELU_FWD)
     assert verdict.outcome is outcome, verdict.message
     assert fragment in verdict.message
+    assert "smallest failing input" not in verdict.message  # no input is to blame
 
 
 def test_missing_module(tmp_path):
     verdict = grade_check(tmp_path, RELU_FWD)
     assert verdict.outcome is Outcome.ERROR
-    assert "no module activations.py" in verdict.message
+    assert "no module activations.py" in verdict.message and "smallest failing input" not in verdict.message
+
+
+def test_a_failing_backward_shows_its_upstream_gradient(tmp_path):
+    folder = write_module(tmp_path, "activations", """
+        def relu_backward(dout, cache):
+            return dout * (cache >= 0)
+        """)
+    verdict = grade_check(folder, "activations::relu_backward::matches_autograd")
+    assert verdict.outcome is Outcome.FAILED
+    inputs = verdict.message.split("smallest failing input:")[1]
+    assert "    x = " in inputs and "    dout = " in inputs
 
 
 def test_stubs_report_not_implemented_without_running():

@@ -52,11 +52,16 @@ CASES = {
     "sleep": (hostile("time.sleep(3600)", "import time"), Outcome.TIMEOUT, "did not finish", None),
     "memory_bomb": (hostile("blocks = []\nwhile True:\n    blocks.append(np.empty(2**26))"), Outcome.ERROR,
                     "memory", None),
-    "fork_bomb": (hostile("while True:\n    os.fork()", "import os"), Outcome.ERROR, "PermissionError", "seccomp"),
+    "fork_bomb": (hostile("while True:\n    os.fork()", "import os"), Outcome.ERROR, "called os.fork()", None),
+    "fork_behind_the_guard": (hostile("libc = ctypes.CDLL(None, use_errno=True)\nwhile True:\n    if libc.fork() < 0:\n"
+                                      "        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))",
+                                      "import ctypes, os"), Outcome.ERROR, "PermissionError", "seccomp"),
     "setsid_grandchild": (hostile("subprocess.Popen(['sleep', '600'], start_new_session=True)\nreturn x, x",
                                   "import subprocess"), Outcome.ERROR, "PermissionError", "seccomp"),
     "exit_in_call": (hostile("sys.exit(0)", "import sys"), Outcome.ERROR, "SystemExit", None),
-    "os_exit_in_call": (hostile("os._exit(0)", "import os"), Outcome.ERROR, "exited with status 0", None),
+    "os_exit_in_call": (hostile("os._exit(0)", "import os"), Outcome.ERROR, "called os._exit(0)", None),
+    "exit_behind_the_guard": (hostile("ctypes.CDLL(None)._exit(0)", "import ctypes"), Outcome.ERROR,
+                              "exited with status 0", None),
     "segfault": (hostile("ctypes.string_at(0)", "import ctypes"), Outcome.ERROR, "SIGSEGV", None),
     "huge_print": (hostile("chunk = 'x' * 2**20\nfor _ in range(2048):\n    print(chunk)\n"
                            "    os.write(1, b'garbage that must not reach the grader')\nreturn np.maximum(x, 0), x",
@@ -161,12 +166,13 @@ def _accept(server, accepted):
         pass
 
 
-def test_exit_at_import_is_an_error_for_that_module_only(tmp_path):
-    folder = write_module(tmp_path, "activations", "import os\nos._exit(3)\n")
+@pytest.mark.parametrize("source, fragment", [("import os\nos._exit(3)\n", "called os._exit(3)"),
+                                              ("import ctypes\nctypes.CDLL(None)._exit(3)\n", "exited with status 3")])
+def test_exit_at_import_is_an_error_for_that_module_only(source, fragment, tmp_path):
+    folder = write_module(tmp_path, "activations", source)
     verdicts = grade_in_sandbox(folder)
     assert {v.outcome for v in verdicts.values()} == {Outcome.ERROR}
-    assert all("importing activations.py" in v.message and "exited with status 3" in v.message
-               for v in verdicts.values())
+    assert all("importing activations.py" in v.message and fragment in v.message for v in verdicts.values())
 
 
 def test_sys_exit_at_import(tmp_path):

@@ -10,25 +10,16 @@ from dlgrade.registry import available_topics
 from dlgrade.core import Outcome
 from tests.support import EXERCISES, ROOT, SOLUTIONS, grade, write_module
 
-CONTRACT = ROOT.parent / "shared" / "tools" / "check_contract.py"
 FOUNDATION = ["perceptron", "activations", "losses"]
 
 
-def run(*args, cwd=ROOT, timeout=600):
+def run(*args, cwd=ROOT, timeout=600, env_extra=None):
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "COLUMNS": "200", "DLGRADE_DEVICE": "cpu"})
+                          env={**os.environ, "COLUMNS": "200", "DLGRADE_DEVICE": "cpu", **(env_extra or {})})
 
 
 def dlgrade(*args, cwd=ROOT):
     return run(sys.executable, "-m", "dlgrade", *args, cwd=cwd)
-
-
-@pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/tools/check_contract.py is not beside this checkout")
-@pytest.mark.parametrize("folder, flags", [("exercises", []), ("solutions", ["--only-present"])])
-def test_contract_holds(folder, flags):
-    result = run(sys.executable, str(CONTRACT), *flags, folder)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " 0 mismatches" in result.stdout
 
 
 def test_every_check_passes_on_the_solutions():
@@ -159,3 +150,34 @@ def test_pytest_solutions_is_green_and_k_selects():
 def test_pytest_ids_name_topic_function_check():
     result = run(sys.executable, "-m", "pytest", "exercises", "--collect-only", "-q", "-p", "no:cacheprovider")
     assert "exercises/perceptron.py::perceptron_train::converges_on_separable" in result.stdout
+
+
+def test_check_writes_nothing_into_the_working_directory(tmp_path):
+    """No .hypothesis/ cache, no bytecode, nothing of the kit's beside the student's files."""
+    work = tmp_path / "work"
+    (work / "mine").mkdir(parents=True)
+    for topic in FOUNDATION:
+        (work / "mine" / f"{topic}.py").write_bytes((SOLUTIONS / f"{topic}.py").read_bytes())
+    before = sorted(p.relative_to(work) for p in work.rglob("*"))
+    result = dlgrade("check", *FOUNDATION, "--impl", "mine", "--hidden", cwd=work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.relative_to(work) for p in work.rglob("*")) == before
+
+
+def test_check_hidden_accepts_any_string_as_the_seed(tmp_path):
+    result = run(sys.executable, "-m", "dlgrade", "check", "activations", "--impl", "solutions", "--hidden",
+                 env_extra={"DLGRADE_HIDDEN_SEED": "my course, 2026"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_limit_without_the_reference_says_so(tmp_path):
+    from dlgrade.execution.inprocess import InProcessExecutor
+    from dlgrade.grading.grader import Grader
+    from dlgrade.registry import load_topic
+
+    check = next(c for c in load_topic("conv").checks if c.id == "conv::conv2d_forward::fast_enough")
+    with InProcessExecutor(SOLUTIONS) as executor:
+        verdict = Grader("cpu", reference=None).run(check, executor)
+    assert verdict.outcome is Outcome.ERROR
+    assert verdict.message.startswith("performance limit not checked: the reference solutions are not installed")

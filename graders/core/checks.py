@@ -1,8 +1,8 @@
 """A check, the context it runs in, and how it reaches a verdict.
 
-A check's body receives a :class:`Context` and one set of inputs. It calls
-student code only through ``ctx.call`` (the executor seam), compares with
-``ctx.expect`` and raises to fail. Generated inputs come from hypothesis with a
+A check's body receives a :class:`Context` and one set of inputs. It reaches
+student code only by yielding the calls it needs (calls.py), which the
+executor it was given makes; it compares with ``ctx.expect`` and raises to fail. Generated inputs come from hypothesis with a
 seed fixed per check, so the same submission always meets the same inputs, and
 a failure is shrunk to the smallest input that still fails.
 """
@@ -17,10 +17,12 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
-from .compare import DEFAULT, Tolerance, compare_returns, matches
-from ..execution.executor import CallResult, call_spec
-from .verdicts import Outcome, Verdict
-from ..execution.values import bind_previous, describe, digest, freeze
+from ..execution.executor import CallResult
+from ..execution.values import describe, digest, freeze
+from .calls import Call, Chain, drive, drive_all
+from .conditions import describe_condition, generic_features, separate
+from .compare import DEFAULT, Tolerance, compare_returns, distance, matches
+from .verdicts import INPUT_HEADINGS, Outcome, Verdict
 
 
 class Abort(BaseException):
@@ -40,6 +42,7 @@ class Mismatch(AssertionError):
     def __init__(self, message: str, diagnosis: "Mistake | None" = None):
         super().__init__(message)
         self.message, self.diagnosis, self.inputs = message, diagnosis, None
+        self.shown: dict = {}  # more of the failing input than the check's inputs (a backward's upstream gradient)
 
 
 class StudentError(Exception):
@@ -48,10 +51,12 @@ class StudentError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message, self.inputs = message, None
+        self.shown: dict = {}
 
 
 _ABORTS = {"not_implemented": Outcome.NOT_IMPLEMENTED, "forbidden": Outcome.FORBIDDEN,
-           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR, "crashed": Outcome.ERROR}
+           "timeout": Outcome.TIMEOUT, "missing": Outcome.ERROR, "unloadable": Outcome.ERROR,
+           "crashed": Outcome.ERROR}
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,20 @@ class Observation:
     call: CallResult
 
 
+def _no_local_constants() -> None:
+    """Hypothesis mixes constants it finds in "local" modules (any module outside site-packages: the
+    student's own, once imported) into the values it draws, and caches them in ./.hypothesis/. Inputs would
+    then depend on which submission a process met first, and the student's folder would get the kit's
+    cache. Only the built-in constants are used here."""
+    from hypothesis.internal.conjecture import providers
+
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "_local_constants"):
+        empty = providers._local_constants
+        providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()
+
 #: Generated inputs per check, besides its explicit cases (hidden twins get twice as many).
 DEFAULT_EXAMPLES = 12
 
@@ -89,7 +108,7 @@ class Check:
     topic: str
     function: str
     name: str
-    body: Callable  # body(ctx, inputs)
+    body: Callable  # body(ctx, inputs): a generator yielding the calls it makes (calls.py), or a plain function
     strategy: object = None  # hypothesis strategy for the inputs dict; None: only the explicit cases
     cases: tuple = ()
     points: float = 1.0
@@ -99,7 +118,7 @@ class Check:
     timeout: float = 10.0  # per call, seconds
     mistakes: tuple = ()
     description: str = ""
-    plan: Callable | None = None  # plan(ctx, inputs): the chains of calls the body will make (Context.prefetch)
+    features: Callable | None = None  # features(inputs) -> {name: value}, for a failure's condition (conditions.py)
 
     @property
     def id(self) -> str:
@@ -112,95 +131,38 @@ class Check:
 
 
 class Context:
-    """What a check body may use: the executor, the oracle and comparison helpers."""
+    """What a check body may use: the oracle, the reference, comparison helpers; the calls it yields are made
+    by the executor it was given (see calls.py)."""
 
     def __init__(self, executor, oracle, check: Check, timeout_cap: float | None = None, reference=None):
         self.executor, self.oracle, self.check = executor, oracle, check
         self.timeout_cap = timeout_cap
         self._reference = reference
         self.inputs: dict | None = None
-        self._prefetched: list[tuple] = []  # (chain, its results) made by prefetch
-        self._by_call: dict | None = None  # indexes into them, built when first needed
-        self._by_chain: dict | None = None
 
-    # -- calling student code -------------------------------------------------
-    def call(self, function: str, *args, collect: int | None = None, timeout: float | None = None,
-             reuse: bool = False, keep: int | None = None, **named) -> CallResult:
-        """Call ``function(*args, *named.values())``; arguments are passed by position.
-
-        Keyword names only label arguments in messages (for in-place mutation).
-        Ends the check for anything but a normal return. ``reuse``, ``keep``: see ``Executor.call``.
-        """
-        values = args + tuple(named.values())
-        names = [f"argument {i + 1}" for i in range(len(args))] + list(named)
-        waiting = (self._index("call").get((function, digest(values), collect, keep))
-                   if self._prefetched and timeout is None else None)
-        if waiting:
-            result = waiting.pop(0)
-        else:
-            result = self.executor.call(self.check.topic, function, values, timeout=self._timeout(timeout),
-                                        collect=collect, reuse=reuse, keep=keep)
-        return self._settle(result, function, names)
-
-    def prefetch(self, chains: list) -> None:
-        """Make calls the check body is about to make, all in one batch (one round trip to a sandbox):
-        ``chains`` as for ``Executor.call_batch``, each call ``(function, args[, collect[, keep]])`` with
-        args a tuple or a dict of named arguments. A later :meth:`call` with the same
-        function and arguments (and no timeout of its own) takes the result made here instead of
-        calling again; a planned call the body never makes is wasted, never wrong."""
-        plain = [[call_spec(c) for c in chain] for chain in chains]
-        results = self.executor.call_batch(self.check.topic, plain, timeout=self._timeout(None))
-        self._prefetched += zip(plain, results)
-        self._by_call = self._by_chain = None
-
-    def _index(self, kind: str) -> dict:
-        """Prefetched results by call (for :meth:`call`) or by whole chain (for :meth:`call_chain`);
-        a body uses one or the other, so only that one is built (hashing arguments is not free)."""
-        if kind == "chain":
-            if self._by_chain is None:
-                self._by_chain = {}
-                for chain, done in self._prefetched:
-                    self._by_chain.setdefault(_chain_key(chain), []).append(done)
-            return self._by_chain
-        if self._by_call is None:
-            self._by_call = {}
-            for chain, done in self._prefetched:
-                previous = None
-                for call, result in zip(chain, done):
-                    key = (call[0], digest(bind_previous(call[1], previous)), call[2], call[3])
-                    self._by_call.setdefault(key, []).append(result)
-                    previous = result.call_id
-        return self._by_call
-
-    def call_chain(self, function: str, steps: list[dict], timeout: float | None = None):
-        """Call ``function`` once per dict of named arguments in ``steps``, in one round trip to the
-        executor; arguments may hold ``Previous`` markers (what the previous step returned). Yields
-        each step's result in order; like :meth:`call`, a step that did not return normally ends
-        the check when it is reached (so earlier steps' mismatches are reported first)."""
-        chain = [(function, tuple(s.values())) for s in steps]
-        waiting = self._index("chain").get(_chain_key(chain)) if self._prefetched and timeout is None else None
-        if waiting:
-            results = waiting.pop(0)
-        else:
-            results = self.executor.call_chain(self.check.topic, chain, timeout=self._timeout(timeout))
-        for step, result in zip(steps, results):
-            yield self._settle(result, function, list(step))
-
-    def _timeout(self, timeout: float | None) -> float:
+    # -- calls --------------------------------------------------------------------
+    def deadline(self, timeout: float | None) -> float:
+        """A call's deadline: its own, or the check's, lowered to the instructor's cap."""
         timeout = timeout or self.check.timeout
         return min(timeout, self.timeout_cap) if self.timeout_cap else timeout
 
-    def _settle(self, result: CallResult, function: str, names: list) -> CallResult:
-        """``result`` if the call returned normally and left its arguments alone; else end the check."""
+    def settle(self, result: CallResult, made: Call) -> CallResult:
+        """``result`` if the call returned normally and left its arguments alone; else the exception that
+        ends the check (raised in the body, where it yielded the call)."""
         if result.status in _ABORTS:
             raise Abort(_ABORTS[result.status], result.message)
         if result.status == "error":
             raise StudentError(result.message)
         if result.mutated:
-            changed = ", ".join(f"`{names[i]}`" for i in result.mutated)
-            raise Mismatch(f"{function}() modified its input {changed} in place; "
+            changed = ", ".join(f"`{made.names[i]}`" for i in result.mutated)
+            raise Mismatch(f"{made.function}() modified its input {changed} in place; "
                            "work on a copy (functions must not change their arguments)")
         return result
+
+    def not_made(self, made) -> Abort:
+        function = made.calls[0].function if isinstance(made, Chain) else made.function
+        return Abort(Outcome.ERROR, f"{function}() could not be run: the process running your code kept "
+                                    "being replaced")
 
     def reference(self):
         """The executor of the trusted reference solutions (speed limits are timed against them)."""
@@ -212,6 +174,11 @@ class Context:
     def torch(self, fn, inputs: dict, wrt: tuple = (), upstream=None):
         """The torch oracle's (outputs, gradients) on these inputs."""
         return self.oracle.evaluate(fn, inputs, wrt, upstream)
+
+    def torch_backward(self, fn, inputs: dict, wrt: tuple, differentiable: int = 1):
+        """(outputs, upstream, gradients) with one forward pass: the upstream gradients are random, shaped
+        like the first ``differentiable`` outputs and seeded by the inputs (see :meth:`upstream`)."""
+        return self.oracle.evaluate_backward(fn, inputs, wrt, lambda outputs: self.upstream(*outputs[:differentiable]))
 
     def upstream(self, *like) -> tuple:
         """Random upstream gradients shaped like the given outputs, seeded by the inputs (never all ones)."""
@@ -240,22 +207,37 @@ class Context:
         raise Mismatch(message, diagnosis)
 
     def diagnose(self, value, expected, names, function, tol, mistakes, variant_args=(), call=None):
+        """The mistake the student's output shows, or None: never a wrong name.
+
+        A variant names its mistake when the student's output matches it (at a loose tolerance) and the
+        oracle's does not, and no other variant matches nearly as well (within a tenth of its distance):
+        two equally good explanations name neither. Predicates are asked after the variants, in order.
+        """
         loose = Tolerance(max(tol.rtol, 1e-6), max(tol.atol, 1e-8))
+        candidates = []
         for mistake in mistakes:
-            if mistake.variant is not None:
-                try:
-                    buggy = mistake.variant(*variant_args, **_copies(self.inputs))
-                except Exception:  # a variant that cannot apply to these inputs names nothing
-                    continue
-                buggy = _fill(buggy, expected, names)
-                if matches(value, buggy, names, function, loose) and not matches(buggy, expected, names, function, loose):
+            if mistake.variant is None:
+                continue
+            try:
+                buggy = mistake.variant(*variant_args, **_copies(self.inputs))
+            except Exception:  # a variant that cannot apply to these inputs names nothing
+                continue
+            buggy = _fill(buggy, expected, names)
+            if matches(value, buggy, names, function, loose) and not matches(buggy, expected, names, function, loose):
+                candidates.append((distance(value, buggy), mistake))
+        if candidates:
+            candidates.sort(key=lambda c: c[0])
+            if len(candidates) == 1 or candidates[0][0] < 0.1 * candidates[1][0]:
+                return candidates[0][1]
+            return None
+        for mistake in mistakes:
+            if mistake.when is None:
+                continue
+            try:
+                if mistake.when(Observation(self.inputs, value, expected, call)):
                     return mistake
-            elif mistake.when is not None:
-                try:
-                    if mistake.when(Observation(self.inputs, value, expected, call)):
-                        return mistake
-                except Exception:
-                    continue
+            except Exception:  # noqa: BLE001 - a predicate that cannot read this output names nothing
+                continue
         return None
 
     def fail(self, message: str, diagnosis: Mistake | None = None):
@@ -271,10 +253,6 @@ class Context:
         predicates = [m for m in (self.check.mistakes if mistakes is None else mistakes) if m.when is not None]
         self.fail(message, self.diagnose(value, tuple(expected), (), self.check.function, DEFAULT, predicates,
                                          call=call))
-
-
-def _chain_key(chain: list) -> tuple:
-    return ("chain", digest([call_spec(c) for c in chain]))
 
 
 def _copies(inputs: dict) -> dict:
@@ -345,6 +323,19 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
     failures: dict[bytes, Exception] = {}
     passed: set[bytes] = set()
     calls_after_failure = [0]
+    errors = (Mismatch, StudentError, Abort)
+
+    def run_all(every_inputs: list) -> None:
+        """Every example, their calls batched round by round; raise the first failure, in order."""
+        failed = drive(ctx, check.body, every_inputs, errors)
+        done = len(every_inputs) if failed is None else failed[0]
+        passed.update(digest(inputs) for inputs in every_inputs[:done])
+        if failed is not None:
+            index, exc = failed
+            if not isinstance(exc, Abort):
+                exc.inputs = every_inputs[index]
+                failures[digest(every_inputs[index])] = exc
+            raise exc
 
     def body(inputs):
         # Shrinking is capped: past the budget, only inputs already seen failing fail again,
@@ -359,51 +350,33 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
             calls_after_failure[0] += 1
             if calls_after_failure[0] > SHRINK_BUDGET:
                 return
-        ctx.inputs = inputs
-        try:
-            check.body(ctx, inputs)
-        except (Mismatch, StudentError) as exc:
-            exc.inputs = inputs
-            failures[key] = exc
-            raise
-        passed.add(key)
-
-    def prefetch(every_input):
-        if check.plan is None:
-            return
-        chains = []
-        try:
-            for inputs in every_input:
-                ctx.inputs = inputs
-                chains += check.plan(ctx, inputs)
-        except Exception:  # noqa: BLE001 - a plan only saves round trips; the body decides
-            return
-        ctx.prefetch(chains)
+        run_all([inputs])
 
     outcome, message, diagnosis = Outcome.PASSED, "", None
     try:
         if check.strategy is None:
-            prefetch(check.cases or ({},))
-            for case in check.cases or ({},):
-                body(case)
+            run_all(list(check.cases or ({},)))
         else:
             try:
-                recorded = generated_inputs(check, seed)
-                prefetch(recorded)
-                for inputs in recorded:
-                    body(inputs)
+                run_all(generated_inputs(check, seed))
             except (Mismatch, StudentError) as first_failure:
+                condition = _condition(ctx, check, seed)
                 # Hypothesis meets the same inputs in the same order, then shrinks the failure.
                 failures.clear()
                 calls_after_failure[0] = 0
-                _run_hypothesis(check, body, seed)
+                try:
+                    _run_hypothesis(check, body, seed)
+                except (Mismatch, StudentError) as shrunk:
+                    shrunk.condition = condition
+                    raise
+                first_failure.condition = condition
                 raise first_failure  # only reached if the failure did not reproduce
     except Abort as exc:
         outcome, message = exc.outcome, exc.message
     except Mismatch as exc:
-        outcome, message, diagnosis = Outcome.FAILED, exc.message + _failing_input(exc.inputs), exc.diagnosis
+        outcome, message, diagnosis = Outcome.FAILED, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
     except StudentError as exc:
-        outcome, message = Outcome.ERROR, exc.message + _failing_input(exc.inputs)
+        outcome, message = Outcome.ERROR, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
     except Flaky as exc:
         outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"
     score = check.points if outcome is Outcome.PASSED else 0.0
@@ -411,8 +384,34 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                    diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
 
 
-def _failing_input(inputs) -> str:
+#: Examples a failure's condition is computed from (drawn once per process, with a seed of their own).
+CONDITION_EXAMPLES = 36
+
+
+def _condition(ctx, check: Check, seed: int) -> str | None:
+    """The simplest statement over the features of many examples that holds exactly where this submission
+    fails (conditions.py), or None. Only for public checks on generated inputs (a hidden check's message is
+    not shown to the student); never fails the check itself."""
+    if check.visibility != "public":
+        return None
+    examples = generated_inputs(replace(check, max_examples=CONDITION_EXAMPLES), seed + 1)
+    try:
+        failed = drive_all(ctx, check.body, examples, (Mismatch, StudentError))
+    except Abort:  # a timeout on one of them, say: no statement
+        return None
+    table = [({**generic_features(inputs), **(check.features(inputs) if check.features else {})}, i in failed)
+             for i, inputs in enumerate(examples)]
+    statement = separate([(features, bad) for features, bad in table])
+    return describe_condition(statement, len(failed), len(examples)) if statement else None
+
+
+def _condition_line(exc) -> str:
+    condition = getattr(exc, "condition", None)
+    return f"\n  {condition}" if condition else ""
+
+
+def _failing_input(inputs, also=None, generated=True) -> str:
     if not inputs:
         return ""
-    shown = "\n".join(f"    {name} = {describe(value)}" for name, value in inputs.items())
-    return f"\n  smallest failing input:\n{shown}"
+    shown = "\n".join(f"    {name} = {describe(value)}" for name, value in {**inputs, **(also or {})}.items())
+    return f"\n  {INPUT_HEADINGS[generated]}:\n{shown}"

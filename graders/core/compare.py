@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..execution.values import Foreign, describe, type_name
+from ..execution.values import Foreign, describe, leaves, structure, type_name
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,16 @@ def _kind(value) -> str:
     return f"a {type_name(value)}"
 
 
+#: The dtype rule (CONTRACT.md, "Rules for every exercise"): every floating output is float64.
+FLOAT_RULE = "every floating output is float64, the inputs' dtype"
+
+
+def _not_float64(name: str, dtype) -> str:
+    hint = (": a conversion to a smaller float loses the precision this check needs" if dtype.kind == "f"
+            else "")
+    return f"{name}: dtype is {dtype}, expected float64 ({FLOAT_RULE}){hint}"
+
+
 def _index(flat_index, shape):
     idx = np.unravel_index(flat_index, shape)
     return tuple(int(i) for i in idx) if len(shape) != 1 else int(idx[0])
@@ -53,7 +63,6 @@ def _index(flat_index, shape):
 
 def compare_arrays(got: np.ndarray, expected: np.ndarray, name: str, tol: Tolerance) -> str | None:
     """Both real arrays of the same shape: non-finite values, then closeness."""
-    dtype = got.dtype
     got, expected = got.astype(np.float64, copy=False), expected.astype(np.float64, copy=False)
     exp_bad, got_bad = ~np.isfinite(expected), ~np.isfinite(got)
     if (got_bad & ~exp_bad).any():
@@ -72,12 +81,9 @@ def compare_arrays(got: np.ndarray, expected: np.ndarray, name: str, tol: Tolera
     at = _index(worst, got.shape) if got.ndim else ()
     g, e = got.reshape(-1)[worst], expected.reshape(-1)[worst]
     where = f" at index {at}" if got.ndim else ""
-    hint = ""
-    if dtype != np.float64 and dtype.kind == "f":
-        hint = f"; your output is {dtype}, and this check needs float64 precision"
     rel = abs(g - e) / abs(e) if e != 0 else np.inf
     return (f"{name}: {int((~ok).sum())} of {got.size} values differ beyond rtol={tol.rtol:g}, atol={tol.atol:g}; "
-            f"largest error {abs(g - e):.3g} (relative {rel:.3g}){where}: got {g:.10g}, expected {e:.10g}{hint}")
+            f"largest error {abs(g - e):.3g} (relative {rel:.3g}){where}: got {g:.10g}, expected {e:.10g}")
 
 
 def compare(got, expected, name: str, tol: Tolerance = DEFAULT) -> list[str]:
@@ -87,8 +93,8 @@ def compare(got, expected, name: str, tol: Tolerance = DEFAULT) -> list[str]:
     if isinstance(expected, np.ndarray):
         if type(got) is not np.ndarray:
             return [f"{name}: expected a numpy.ndarray of shape {expected.shape}, got {_kind(got)}"]
-        if expected.dtype.kind == "f" and got.dtype.kind != "f":
-            return [f"{name}: dtype is {got.dtype}, expected a floating dtype such as float64"]
+        if expected.dtype.kind == "f" and got.dtype != np.float64:
+            return [_not_float64(name, got.dtype)]
         if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
             return [f"{name}: dtype is {got.dtype}, expected an integer dtype such as int64"]
         if got.shape != expected.shape:
@@ -103,6 +109,8 @@ def compare(got, expected, name: str, tol: Tolerance = DEFAULT) -> list[str]:
         return [problem] if problem else []
     if isinstance(expected, float):
         if type(got) is np.ndarray and got.shape == () and got.dtype.kind == "f":
+            if got.dtype != np.float64:
+                return [_not_float64(name, got.dtype)]
             got = float(got)
         if type(got) not in (float, int):
             return [f"{name}: expected a scalar (a Python float or a 0-d array), got {_kind(got)}"]
@@ -139,6 +147,30 @@ def compare_returns(got, expected: tuple, names: tuple, function: str, tol: Tole
     if len(got) != len(expected):
         return [f"{function}() should return {len(expected)} values ({', '.join(names)}), got {len(got)}"]
     return [p for g, e, n in zip(got, expected, names) for p in compare(g, e, n, tol)]
+
+
+def distance(got, expected) -> float:
+    """The largest absolute difference between two outputs of the same structure (inf where they differ in
+    structure): how close a student's output is to a buggy variant's."""
+    got_leaves, expected_leaves = list(leaves(got)), list(leaves(expected))
+    if structure(got) != structure(expected) and len(got_leaves) != len(expected_leaves):
+        return float("inf")
+    worst = 0.0
+    for g, e in zip(got_leaves, expected_leaves):
+        if e is ANY:
+            continue
+        try:
+            a, b = np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64)
+        except (TypeError, ValueError):
+            if g != e:
+                return float("inf")
+            continue
+        if a.shape != b.shape:
+            return float("inf")
+        if a.size:
+            diff = np.abs(np.where(np.isfinite(a) | np.isfinite(b), a - b, 0.0))
+            worst = max(worst, float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))))
+    return worst
 
 
 def matches(got, expected, names, function, tol) -> bool:

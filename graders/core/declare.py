@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .checks import DEFAULT_EXAMPLES, Check, Mistake, Mismatch
-from .compare import ANY, DEFAULT, Tolerance
+from ..execution.values import Previous
+from .calls import Chain, call
+from .checks import DEFAULT_EXAMPLES, Check, Mismatch, Mistake, StudentError
+from .compare import ANY, DEFAULT, Tolerance, compare_returns
 from .perf import Limit, limit_body
-from ..execution.values import Previous, Ref
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Topic:
             self.functions[function].difficulty = difficulty
         return self.functions[function]
 
-    def describe(self, function: str, summary: str, difficulty: str | None = None) -> None:
+    def about(self, function: str, summary: str, difficulty: str | None = None) -> None:
         """Say what a function is about (shown by `dlgrade list`) and how hard it is."""
         self._function(function, difficulty).summary = summary
 
@@ -55,28 +56,24 @@ class Topic:
 
     # -- declarations ---------------------------------------------------------------
     def check(self, function: str, name: str, *, inputs=None, cases=(), points=1.0, visibility="public",
-              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True, prefetch=None) -> Callable:
-        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences).
-
-        ``prefetch`` says which calls the body will make, so that all examples' calls go to the
-        executor in one batch: True when the body calls ``function(**inputs)``, or a function
-        ``prefetch(ctx, inputs)`` returning chains of calls (see ``Context.prefetch``).
-        """
-        plan = (lambda ctx, inputs_: [[(function, inputs_)]]) if prefetch is True else prefetch
+              max_examples=DEFAULT_EXAMPLES, timeout=10.0, mistakes=(), hidden_twin=True) -> Callable:
+        """Decorator for a check with its own body ``body(ctx, inputs)`` (properties, sequences): a generator
+        that yields the calls it makes (``call``, ``chain``, a list of them; see calls.py) and judges what
+        they return. Every example's calls of one round go to the executor in one batch."""
 
         def register(body):
             self._function(function)
             self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
                            max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                           description=(body.__doc__ or "").strip(), plan=plan), hidden_twin)
+                           description=(body.__doc__ or "").strip()), hidden_twin)
             return body
 
         return register
 
-    def function(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
+    def compare(self, function: str, *, inputs=None, cases=(), oracle=None, rule=None, returns=("out",),
                  gradients=(), gradient_names=None, tol: Tolerance = DEFAULT, points=1.0, mistakes=(),
                  name="matches_torch", max_examples=DEFAULT_EXAMPLES, visibility="public", timeout=10.0, cache=False,
-                 quiet=False) -> Check:
+                 quiet=False, defaults: dict | None = None) -> Check:
         """``function(**inputs)`` returns ``returns`` (+ one gradient per name in ``gradients``).
 
         ``oracle`` is a torch function of the inputs (gradients by autograd with
@@ -84,6 +81,8 @@ class Topic:
         numpy function giving the expected outputs exactly, where torch has none.
         ``cache``: a layer's forward, whose last output is its opaque cache.
         ``quiet``: numpy warnings (overflow, invalid value) during the call fail the check.
+        ``defaults``: the function's trailing parameters and their contract defaults; a second check
+        (:meth:`defaults_check`) calls it without them and expects what those values give.
         """
         names = tuple(returns) + tuple(gradient_names or (f"d{g}" for g in gradients)) + (("cache",) if cache else ())
         cache_at = len(names) - 1 if cache else None  # the cache stays with the executor
@@ -95,20 +94,23 @@ class Topic:
             else:
                 outputs, grads = ctx.torch(oracle, inputs_, wrt=tuple(gradients))
                 expected = outputs[: len(returns)] + grads
-            got = ctx.call(function, **inputs_, keep=cache_at)
+            got = yield call(function, **inputs_, keep=cache_at)
             if quiet and got.warnings:
                 ctx.fail(f"{function}() made numpy warn: {'; '.join(got.warnings)}",
                          ctx.diagnose(got.value, expected, names, function, tol, mistakes, call=got))
             ctx.expect(got, expected + ((ANY,) if cache else ()), names, tol=tol, mistakes=mistakes)
 
         self._function(function)
-        return self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
-                              max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes),
-                              plan=lambda ctx, inputs_: [[(function, inputs_, None, cache_at)]]))
+        check = self.add(Check(self.name, function, name, body, inputs, tuple(cases), points, visibility,
+                               max_examples=max_examples, timeout=timeout, mistakes=tuple(mistakes)))
+        if defaults:
+            self.defaults_check(check, defaults, outputs=len(returns), keep=cache_at)
+        return check
 
     def layer(self, name: str, *, inputs=None, cases=(), oracle, grads=("x",), outputs=("out",), differentiable=1,
               tol: Tolerance = DEFAULT, points=(1.0, 1.0), mistakes=(), max_examples=DEFAULT_EXAMPLES, timeout=10.0,
-              forward_check="matches_torch", backward_check="matches_autograd") -> tuple[Check, Check]:
+              forward_check="matches_torch", backward_check="matches_autograd",
+              defaults: dict | None = None) -> tuple[Check, Check]:
         """A ``<name>_forward`` / ``<name>_backward`` pair.
 
         forward(**inputs) -> (*outputs, cache), compared with ``oracle(**inputs)``;
@@ -127,39 +129,67 @@ class Topic:
 
         def forward_body(ctx, inputs_):
             expected, _ = ctx.torch(oracle, inputs_)
-            got = ctx.call(forward, **inputs_, keep=cache_at)
+            got = yield call(forward, **inputs_, keep=cache_at)
             ctx.expect(got, expected[: len(outputs)] + (ANY,), outputs + ("cache",), tol=tol, mistakes=forward_mistakes)
 
         def backward_body(ctx, inputs_):
-            first = ctx.call(forward, **inputs_, keep=cache_at)
-            value = first.value
-            if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
-                raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
-                               f"({', '.join(outputs + ('cache',))})")
-            upstream = upstream_for(ctx, inputs_)
-            _, expected = ctx.torch(oracle, inputs_, wrt=tuple(grads), upstream=upstream)
-            got = ctx.call(backward, *upstream, Ref(first.call_id, (cache_at,)))
-            ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
-
-        def upstream_for(ctx, inputs_):
-            expected_out, _ = ctx.torch(oracle, inputs_)
-            return ctx.upstream(*expected_out[:differentiable])
-
-        def backward_plan(ctx, inputs_):
-            upstream = upstream_for(ctx, inputs_)
-            return [[(forward, inputs_, None, cache_at), (backward, (*upstream, Previous((cache_at,))))]]
+            _, upstream, expected = ctx.torch_backward(oracle, inputs_, tuple(grads), differentiable)
+            try:
+                steps = iter((yield Chain((call(forward, **inputs_, keep=cache_at),
+                                           call(backward, *upstream, Previous((cache_at,)))))))
+                value = next(steps).value
+                if type(value) not in (tuple, list) or len(value) != len(outputs) + 1:
+                    raise Mismatch(f"cannot check {backward}(): {forward}() must first return "
+                                   f"({', '.join(outputs + ('cache',))})")
+                got = next(steps)
+                ctx.expect(got, expected, grad_names, tol=tol, mistakes=backward_mistakes, variant_args=upstream)
+            except (Mismatch, StudentError) as exc:  # the upstream gradient is part of the failing input
+                exc.shown = {f"d{name}": u for name, u in zip(outputs, upstream)}
+                raise
 
         forward_points, backward_points = points
         self._function(forward)
         self._function(backward)
-        return (
+        checks = (
             self.add(Check(self.name, forward, forward_check, forward_body, inputs, tuple(cases), forward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes,
-                           plan=lambda ctx, inputs_: [[(forward, inputs_, None, cache_at)]])),
+                           max_examples=max_examples, timeout=timeout, mistakes=forward_mistakes)),
             self.add(Check(self.name, backward, backward_check, backward_body, inputs, tuple(cases), backward_points,
-                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes,
-                           plan=backward_plan)),
+                           max_examples=max_examples, timeout=timeout, mistakes=backward_mistakes)),
         )
+        if defaults:
+            self.defaults_check(checks[0], defaults, outputs=len(outputs), keep=cache_at)
+        return checks
+
+    def defaults_check(self, check: Check, defaults: dict, outputs: int = 1, keep: int | None = None,
+                       examples: int = 8, cases=None) -> Check:
+        """On ``check``'s inputs, the function called without its trailing parameters must give what it gives
+        with the contract's defaults for them (``defaults``, in signature order) passed explicitly: a default
+        changed to anything else is caught here, and only here (a function wrong either way is another
+        check's business). The first ``outputs`` of what it returns are compared; ``keep``: the index of a
+        cache, left with the executor. ``cases``: inputs of its own, where the check's are not valid."""
+        function, dropped = check.function, len(defaults)
+        shown = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+        names = tuple(f"output {i + 1}" for i in range(outputs))
+
+        def body(ctx, inputs):
+            if list(inputs)[-dropped:] != list(defaults):
+                raise TypeError(f"defaults of {function}() must be its trailing arguments, in order")
+            full = {**inputs, **defaults}
+            given, left_out = yield [call(function, **full, keep=keep),
+                                     call(function, *list(full.values())[:-dropped], keep=keep)]
+            first = lambda value: tuple(value[:outputs]) if type(value) in (tuple, list) else (value,)  # noqa: E731
+            got = first(left_out.value)
+            problems = compare_returns(got if outputs > 1 else got[0], first(given.value), names, function)
+            if problems:
+                ctx.fail(f"{function}() called without {shown} gives other results than with them, its defaults "
+                         f"in the contract: {'; '.join(problems)}")
+
+        own = {"strategy": check.strategy, "cases": check.cases[:1]} if cases is None else \
+            {"strategy": None, "cases": tuple(cases)}
+        return self.add(Check(self.name, function, "uses_default_arguments", body, **own, points=1.0,
+                              max_examples=examples, timeout=check.timeout,
+                              description=f"{function}() called without {shown} behaves as with them"),
+                        hidden_twin=False)
 
     def limit(self, function: str, *, inputs: dict, factor: float, hint: str = "", name: str = "fast_enough",
               returns=("out",), forward: str | None = None, cache_index: int = 1, differentiable: int = 1,

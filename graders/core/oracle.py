@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from ..execution.values import digest
+from ..execution.values import digest, fold, structure
 
 
 @functools.lru_cache(maxsize=None)
@@ -69,29 +69,30 @@ class Oracle:
         self.hits = self.misses = 0
 
     def tensor(self, value, requires_grad=False):
+        """Arrays (at any depth) as tensors on the oracle's device: floats as float64, integers as int64."""
         torch = self.torch
-        if isinstance(value, np.ndarray):
-            dtype = torch.float64 if value.dtype.kind == "f" else (torch.bool if value.dtype.kind == "b" else torch.int64)
-            return torch.tensor(value, dtype=dtype, device=self.device, requires_grad=requires_grad and dtype == torch.float64)
-        if isinstance(value, dict):
-            return {k: self.tensor(v, requires_grad) for k, v in value.items()}
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-            return type(value)(self.tensor(v, requires_grad) for v in value)
-        return value
+
+        def leaf(x):
+            if not isinstance(x, np.ndarray):
+                return x
+            dtype = torch.float64 if x.dtype.kind == "f" else (torch.bool if x.dtype.kind == "b" else torch.int64)
+            return torch.tensor(x, dtype=dtype, device=self.device, requires_grad=requires_grad and dtype == torch.float64)
+
+        return fold(value, leaf)
 
     def numpy(self, value):
         """Tensors (at any depth) back to float64 numpy arrays; 0-d results to Python floats."""
         torch = self.torch
-        if isinstance(value, torch.Tensor):
-            array = value.detach().to("cpu").numpy()
+
+        def leaf(x):
+            if not isinstance(x, torch.Tensor):
+                return x
+            array = x.detach().to("cpu").numpy()
             if array.dtype.kind == "f":
                 array = array.astype(np.float64)
             return float(array) if array.ndim == 0 and array.dtype.kind == "f" else array
-        if isinstance(value, dict):
-            return {k: self.numpy(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self.numpy(v) for v in value)
-        return value
+
+        return fold(value, leaf)
 
     def evaluate(self, fn, inputs: dict, wrt: tuple = (), upstream=None):
         """Run ``fn(**inputs)`` in torch.
@@ -101,26 +102,39 @@ class Oracle:
         of d(sum of outputs[k] * upstream[k]) / d input, with upstream defaulting to
         ones for a scalar first output.
         """
-        if self.cache is None:
-            return self._evaluate(fn, inputs, wrt, upstream)
         # The function itself is part of the key (held, so its id is never reused); the
         # structure's container types too, since the digest does not tell a list from a tuple.
-        key = (fn, tuple(wrt), digest((inputs, upstream)), _skeleton((inputs, upstream)))
+        return self._cached(lambda: (fn, tuple(wrt), digest((inputs, upstream)), structure((inputs, upstream))),
+                            lambda: self._evaluate(fn, inputs, wrt, upstream))
+
+    def evaluate_backward(self, fn, inputs: dict, wrt: tuple, make_upstream):
+        """One forward pass of ``fn(**inputs)`` and its gradients against ``make_upstream(outputs)`` (random
+        upstream gradients shaped like the outputs): returns (outputs, upstream, gradients)."""
+        return self._cached(lambda: (fn, tuple(wrt), digest(inputs), structure(inputs), "backward"),
+                            lambda: self._evaluate(fn, inputs, wrt, None, make_upstream))
+
+    def _cached(self, make_key, compute):
+        """``compute()``, memoized under ``make_key()`` when this oracle caches (the key is only made then)."""
+        if self.cache is None:
+            return compute()
+        key = make_key()
         if key in self.cache:
             self.hits += 1
         else:
             self.misses += 1
             if len(self.cache) >= self.MAX_CACHED:
                 self.cache.clear()
-            self.cache[key] = self._evaluate(fn, inputs, wrt, upstream)
+            self.cache[key] = compute()
         return copy.deepcopy(self.cache[key])
 
-    def _evaluate(self, fn, inputs: dict, wrt: tuple, upstream):
+    def _evaluate(self, fn, inputs: dict, wrt: tuple, upstream, make_upstream=None):
         torch = self.torch
         tensors = {name: self.tensor(value, requires_grad=name in wrt) for name, value in inputs.items()}
         with torch.enable_grad():
             result = fn(**tensors)
             outputs = result if isinstance(result, tuple) else (result,)
+            if make_upstream is not None:
+                upstream = make_upstream(self.numpy(outputs))
             if not wrt:
                 return self.numpy(outputs), ()
             leaves = [leaf for name in wrt for leaf in _leaves(tensors[name])]
@@ -137,16 +151,9 @@ class Oracle:
             count = len(_leaves(tensors[name]))
             rebuilt.append(_rebuild(tensors[name], grads[position: position + count]))
             position += count
+        if make_upstream is not None:
+            return self.numpy(outputs), upstream, tuple(self.numpy(rebuilt))
         return self.numpy(outputs), tuple(self.numpy(rebuilt))
-
-
-def _skeleton(value):
-    """The container types of a value, its leaves reduced to their type."""
-    if isinstance(value, dict):
-        return (type(value).__name__, tuple((k, _skeleton(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(_skeleton(v) for v in value))
-    return type(value).__name__
 
 
 def _leaves(value):

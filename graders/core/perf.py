@@ -7,7 +7,10 @@ for any check) and the trusted reference solution (``solutions/``, or the
 folder in $DLGRADE_REFERENCE) on the same arguments, interleaved: reference,
 student, reference, student, ... Each call is timed by the grading process
 around the call (``CallResult.seconds``, measured by the executor on the
-trusted side); nothing the student's code reports is used. The best time of
+trusted side): CPU time where the executor can measure it (this process's, in
+process; the child's CPU clock read by the parent for a sandbox), so that
+other processes on a loaded machine do not change a verdict; wall time
+otherwise. Nothing the student's code reports is used. The best time of
 each side is kept, and their ratio decides: ratios survive a noisy or slower
 machine where absolute times would not.
 
@@ -32,10 +35,13 @@ import gc
 from dataclasses import dataclass
 
 from ..execution.values import Ref, digest
+from .calls import call
 from .checks import Abort
 from .compare import ANY, DEFAULT, compare_returns
 from .verdicts import Outcome
 
+#: Reference calls timed for a single-sample limit (once per process).
+ONCE_SAMPLES = 3
 #: Deadline of a reference call, seconds (it takes milliseconds).
 REFERENCE_TIMEOUT = 60.0
 
@@ -48,27 +54,49 @@ class Limit:
     reference's best time. ``repeats``: timed calls per side after the first one
     (whose time counts too). ``budget``: seconds of the student's calls
     after which no further repeat is started (a function that slow needs no four
-    samples to show it); at least two calls are timed. With ``repeats=0`` (one
-    long call, such as a training run, under a generous factor) the reference is
-    timed once per process and input, not once per submission, and the
-    student's call is shared with any other check that made it with ``reuse``.
+    samples to show it); at least two calls are timed. A ratio within a factor
+    ``near`` of the limit (either side) is measured again, ``repeats`` more calls a
+    side, before it decides. With ``repeats=0`` (one long call, such as a training
+    run, under a generous factor) the reference is timed once per process and
+    input, not once per submission, and the student's call is shared with any
+    other check that made it with ``reuse``.
     """
 
     factor: float
     hint: str = ""
     repeats: int = 3
     budget: float = 0.5
+    near: float = 1.5
 
 
 @dataclass(frozen=True)
 class Timing:
-    student: float  # best seconds of one call
-    reference: float
-    samples: int  # calls timed on each side
+    student_samples: tuple  # seconds of each timed call
+    reference_samples: tuple
+
+    @property
+    def student(self) -> float:  # best seconds of one call
+        return min(self.student_samples)
+
+    @property
+    def reference(self) -> float:
+        return min(self.reference_samples)
+
+    @property
+    def samples(self) -> int:  # calls timed on the student's side
+        return len(self.student_samples)
 
     @property
     def ratio(self) -> float:
         return self.student / max(self.reference, 1e-9)
+
+    def spread(self) -> str:
+        """The range of the samples on each side, as a message shows it."""
+        def span(samples):
+            low, high = min(samples), max(samples)
+            return _ms(low) if len(samples) == 1 or high <= low * 1.005 else f"{_ms(low)}-{_ms(high)}"
+
+        return f"samples {span(self.student_samples)} against {span(self.reference_samples)}"
 
 
 def _reference(ctx):
@@ -84,35 +112,41 @@ class _Side:
 
     def __init__(self, ctx, reference=None):
         self.ctx, self.reference = ctx, reference
-        self.best, self.spent, self.samples = float("inf"), 0.0, 0
+        self.times: list[float] = []
+        self.spent = 0.0
+
+    @property
+    def samples(self) -> int:
+        return len(self.times)
 
     def call(self, function, args, timed, reuse=False, keep=None):
+        """One call (a generator: the student's calls are yielded to the check's driver); its result."""
         if self.reference is None:
             # Named arguments label an input changed in place in the message.
-            result = (self.ctx.call(function, **args, reuse=reuse, keep=keep) if isinstance(args, dict)
-                      else self.ctx.call(function, *args, reuse=reuse, keep=keep))
+            result = yield (call(function, **args, reuse=reuse, keep=keep) if isinstance(args, dict)
+                            else call(function, *args, reuse=reuse, keep=keep))
         else:
             args = tuple(args.values()) if isinstance(args, dict) else args
             result = self.reference.call(self.ctx.check.topic, function, args, timeout=REFERENCE_TIMEOUT, keep=keep)
             if not result.ok:  # a grader bug, not the student's: say so instead of grading
                 raise Abort(Outcome.ERROR, f"performance limit not checked: the reference {function}() "
                                            f"failed on the limit's input: {result.message}")
-        self.spent += result.cpu_seconds if result.cpu_seconds is not None else result.seconds
+        seconds = result.cpu_seconds if result.cpu_seconds is not None else result.seconds
+        self.spent += seconds
         if timed:
-            self.best = min(self.best, result.cpu_seconds if result.cpu_seconds is not None else result.seconds)
-            self.samples += 1
+            self.times.append(seconds)
         return result
 
     def run(self, function, args, forward=None, cache_index=None, upstream=(), keep=None):
         """One timed call of ``function`` (after an untimed ``forward`` whose cache it gets); its result.
         Caches stay with the executor (``keep``): a timing never includes copying one."""
         if forward is None:
-            return self.call(function, args, timed=True, keep=keep)
-        first = self.call(forward, args, timed=False, keep=cache_index)
+            return (yield from self.call(function, args, timed=True, keep=keep))
+        first = yield from self.call(forward, args, timed=False, keep=cache_index)
         value = first.value
         if type(value) not in (tuple, list) or len(value) <= cache_index:
             raise _BadForward(forward, value)
-        return self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True)
+        return (yield from self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True))
 
 
 class _BadForward(Exception):
@@ -121,7 +155,7 @@ class _BadForward(Exception):
         self.forward = forward
 
 
-#: Single-sample limits: the reference's (first result, time) per reference executor, function and input.
+#: Single-sample limits: the reference's (first result, times) per reference executor, function and input.
 _TIMED_ONCE: dict[tuple, tuple] = {}
 
 
@@ -130,41 +164,52 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     """Time the student's and the reference's ``function`` on ``inputs``, interleaved (``keep``: the
     index of a cache ``function`` returns, left with the executor).
 
-    Returns (timing, student's first result, reference's first result).
+    A generator (``yield from measure(...)`` in a check's body). Returns (timing, student's first result,
+    reference's first result).
     """
     reference = _reference(ctx)
     student, trusted = _Side(ctx), _Side(ctx, reference)
     args = dict(inputs)
     if limit.repeats == 0 and forward is None:
         key = (id(reference), ctx.check.topic, function, digest(args))
-        if key not in _TIMED_ONCE:
-            _TIMED_ONCE[key] = (trusted.run(function, args), trusted.best)
+        if key not in _TIMED_ONCE:  # best of a few: the first call in a process may run cold
+            first = yield from trusted.run(function, args)
+            for _ in range(ONCE_SAMPLES - 1):
+                yield from trusted.run(function, args)
+            _TIMED_ONCE[key] = (first, tuple(trusted.times))
             reference.forget()
-        reference_first, reference_best = _TIMED_ONCE[key]
+        reference_first, reference_times = _TIMED_ONCE[key]
         # The student's one timed call may be one another check already made (the same training run).
-        student_first = student.call(function, args, timed=True, reuse=True)
-        return Timing(student.best, reference_best, 1), student_first, reference_first
+        student_first = yield from student.call(function, args, timed=True, reuse=True)
+        return Timing(tuple(student.times), reference_times), student_first, reference_first
     upstream = ()
     if forward is not None:
-        probe = trusted.call(forward, args, timed=False, keep=cache_index)
+        probe = yield from trusted.call(forward, args, timed=False, keep=cache_index)
         upstream = ctx.upstream(*probe.value[:differentiable])
     enabled = gc.isenabled()
     gc.disable()  # no collection pauses inside a timed call (a full collect here would cost ~0.2 s)
     try:
-        student_first = student.run(function, args, forward, cache_index, upstream, keep)
-        reference_first = trusted.run(function, args, forward, cache_index, upstream, keep)
-        for _ in range(limit.repeats):
+        student_first = yield from student.run(function, args, forward, cache_index, upstream, keep)
+        reference_first = yield from trusted.run(function, args, forward, cache_index, upstream, keep)
+        for _ in range(2 * limit.repeats):  # the second half only when the ratio is close to the limit
             if student.spent > limit.budget and student.samples >= 2:
                 break
-            trusted.run(function, args, forward, cache_index, upstream, keep)
-            student.run(function, args, forward, cache_index, upstream, keep)
+            if student.samples == limit.repeats + 1 and not _near(Timing(tuple(student.times), tuple(trusted.times)),
+                                                                  limit):
+                break
+            yield from trusted.run(function, args, forward, cache_index, upstream, keep)
+            yield from student.run(function, args, forward, cache_index, upstream, keep)
     except _BadForward as bad:
         ctx.fail(f"cannot time {function}(): {bad.forward}() must first return its outputs and a cache")
     finally:
         if enabled:
             gc.enable()
         reference.forget()
-    return Timing(student.best, trusted.best, student.samples), student_first, reference_first
+    return Timing(tuple(student.times), tuple(trusted.times)), student_first, reference_first
+
+
+def _near(timing: Timing, limit: Limit) -> bool:
+    return limit.factor / limit.near <= timing.ratio <= limit.factor * limit.near
 
 
 def _ms(seconds: float) -> str:
@@ -180,7 +225,7 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     """
 
     def body(ctx, inputs):
-        timing, got, reference = measure(ctx, function, inputs, limit, forward=forward, cache_index=cache_index,
+        timing, got, reference = yield from measure(ctx, function, inputs, limit, forward=forward, cache_index=cache_index,
                                           differentiable=differentiable, keep=len(names) - 1 if cache else None)
         expected = reference.value if len(names) > 1 else (reference.value,)
         expected = tuple(expected)
@@ -191,8 +236,8 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
             ctx.fail(f"{function}() must be right on the timing input before its speed counts: {'; '.join(problems)}")
         if timing.ratio > limit.factor:
             ctx.fail(f"{function}() is too slow: it took {timing.ratio:.1f}x the reference solution's time "
-                     f"(best of {timing.samples}: {_ms(timing.student)} against {_ms(timing.reference)}); "
-                     f"the limit is {limit.factor:g}x." + (f" Hint: {limit.hint}" if limit.hint else ""))
+                     f"(best of {timing.samples}: {_ms(timing.student)} against {_ms(timing.reference)} of CPU time; "
+                     f"{timing.spread()}); the limit is {limit.factor:g}x." + (f" Hint: {limit.hint}" if limit.hint else ""))
 
     return body
 

@@ -5,6 +5,18 @@ import enum
 from dataclasses import asdict, dataclass, field
 
 
+#: How a message introduces the input it failed on: generated inputs are shrunk to the smallest that fails;
+#: a stated case (a speed limit's timing input, say) is shown as it is.
+INPUT_HEADINGS = {True: "smallest failing input", False: "failing input (a stated case)"}
+
+
+def without_input(message: str) -> str:
+    """A verdict's message without the failing input it ends with."""
+    for heading in INPUT_HEADINGS.values():
+        message = message.split(f"\n  {heading}:")[0]
+    return message
+
+
 class Outcome(str, enum.Enum):
     PASSED = "passed"
     FAILED = "failed"

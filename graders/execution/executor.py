@@ -12,15 +12,16 @@ from __future__ import annotations
 import pathlib
 from dataclasses import dataclass, field
 
-from .loading import SourceInfo, read_source
-from .values import Ref, bind_previous, digest
+from .loading import SourceInfo, may_define, read_source
+from .values import bind_previous, digest, refs_in
 
 @dataclass
 class CallResult:
     """What one call returned, as plain data.
 
-    status is "ok", "not_implemented", "error", "timeout", "forbidden", "missing" or "crashed"
-    (the process running the code died: not retried with other inputs).
+    status is "ok", "not_implemented", "error", "timeout", "forbidden", "missing", "unloadable" (the module
+    is missing, does not parse or fails to import: no input is to blame) or "crashed" (the process running
+    the code died: not retried with other inputs).
     """
 
     status: str
@@ -111,13 +112,13 @@ class Executor:
     def _gate(self, topic: str, function: str) -> CallResult | None:
         """Why ``function`` is not run at all (decided from the source), or None."""
         info = self.source(topic)
-        if info.error:
-            return CallResult("error", message=info.error)
+        if info.error:  # the module is missing or does not parse: no input is to blame
+            return CallResult("unloadable", message=info.error)
         if info.forbidden:
             return CallResult("forbidden", message=(
                 f"{info.path.name} imports {', '.join(info.forbidden)}: only numpy and the "
                 "standard library may be imported in an exercise"))
-        if function not in info.functions:
+        if not may_define(info, function):
             return CallResult("missing", message=f"{info.path.name} has no function {function}()")
         if function in info.stubs:
             return CallResult("not_implemented", message=f"{function}() is not implemented yet")
@@ -127,7 +128,7 @@ class Executor:
         return None
 
     def _remember_timeout(self, topic: str, function: str, result: CallResult) -> CallResult:
-        if result.status == "timeout":
+        if result.status == "timeout" and (topic, function) not in self._timed_out:  # the first one's message
             self._timed_out[topic, function] = result.message
         return result
 
@@ -178,15 +179,3 @@ def call_spec(call) -> tuple:
     args = tuple(args.values()) if isinstance(args, dict) else tuple(args)
     collect, keep = (tuple(rest) + (None, None))[:2]
     return function, args, collect, keep
-
-
-def refs_in(value):
-    """The Refs inside an argument tree."""
-    if isinstance(value, Ref):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from refs_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from refs_in(item)

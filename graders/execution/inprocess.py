@@ -9,6 +9,7 @@ import builtins
 import contextlib
 import io
 import itertools
+import os
 import pathlib
 import signal
 import sys
@@ -19,9 +20,9 @@ import warnings
 
 import numpy as np
 
-from .executor import CallResult, Executor, refs_in
+from .executor import CallResult, Executor
 from .loading import ALLOWED_IMPORTS, ImplementationPackage
-from .values import Env, Foreign, Ref, Rng, encode, resolve
+from .values import Foreign, Ref, array_bytes, encode, make_live, refs_in, snapshot, unchanged
 
 #: How much of a call's printed output is kept.
 MAX_CAPTURED_OUTPUT = 4096
@@ -51,38 +52,12 @@ class _BoundedWriter(io.TextIOBase):
         return out + (f"\n... ({self.size - self.limit} more characters)" if self.size > self.limit else "")
 
 
-def make_live(arg, lookup):
-    """Turn argument markers into live objects (and copy arrays, so the caller's stay pristine)."""
-    if isinstance(arg, Ref):
-        return resolve(lookup(arg.call_id), arg.path)
-    if isinstance(arg, Rng):
-        return np.random.default_rng(arg.seed)
-    if isinstance(arg, Env):
-        import gymnasium
-
-        return gymnasium.make(arg.env_id, **arg.kwargs)
-    if isinstance(arg, np.ndarray):
-        return arg.copy()
-    if isinstance(arg, dict):
-        return {k: make_live(v, lookup) for k, v in arg.items()}
-    if isinstance(arg, (list, tuple)):
-        return type(arg)(make_live(v, lookup) for v in arg)
-    return arg
 
 
 
 
 
 
-def array_bytes(value, depth: int = 0) -> int:
-    """Bytes of the arrays inside a (returned) value, as far as containers go."""
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if depth < 12 and isinstance(value, (list, tuple)):
-        return sum(array_bytes(v, depth + 1) for v in value)
-    if depth < 12 and isinstance(value, dict):
-        return sum(array_bytes(v, depth + 1) for v in value.values())
-    return 0
 
 
 #: What comes back in place of an element a call was asked to keep (see Executor.call).
@@ -96,30 +71,8 @@ def without(value, index: int):
     return value
 
 
-def snapshot(value):
-    """Copies of the arrays inside an argument (other leaves become None)."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: snapshot(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [snapshot(v) for v in value]
-    return None
 
 
-def mutated_positions(before: tuple, after: tuple) -> list[int]:
-    """Positions of arguments whose arrays (at any depth) changed during the call."""
-
-    def same(a, b):
-        if isinstance(a, np.ndarray):
-            return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-        if isinstance(a, dict):
-            return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-        if isinstance(a, (list, tuple)) and not isinstance(a, str):
-            return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(same, a, b))
-        return a is None
-
-    return [i for i, (a, b) in enumerate(zip(before, after)) if not same(a, b)]
 
 
 def where_raised(exc: BaseException, folder: pathlib.Path) -> str:
@@ -138,6 +91,67 @@ def describe_exception(exc: BaseException, folder: pathlib.Path) -> str:
     return f"{type(exc).__name__}{': ' + text if text else ''}{where_raised(exc, folder)}"
 
 
+class ProcessExit(BaseException):
+    """Raised in place of ending the process (os._exit, an exec): student code must return, never end the
+    process that grades it (a grading that did not finish would otherwise look like one that passed)."""
+
+    def __init__(self, how: str):
+        super().__init__(how)
+        self.how = how
+
+
+#: What ends or replaces the process at once, without unwinding: replaced by a raiser during a call.
+_PROCESS_ENDERS = ("_exit", "abort", "execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe",
+                   "fork", "forkpty")
+_MODULES = (os, sys.modules.get("posix", os))  # os re-exports posix's functions; both are patched
+_REAL = {(module, name): getattr(module, name) for module in _MODULES for name in _PROCESS_ENDERS
+         if hasattr(module, name)}
+
+
+def _ender(name):
+    def refuse(*args, **kwargs):
+        shown = ", ".join(repr(a) for a in args[:2])
+        raise ProcessExit(f"os.{name}({shown})")
+
+    return refuse
+
+
+_REFUSERS = {key: _ender(key[1]) for key in _REAL}
+
+
+@contextlib.contextmanager
+def _process_kept():
+    """os._exit, os.abort, the exec family and fork raise ProcessExit while student code runs."""
+    for (module, name), refuser in _REFUSERS.items():
+        setattr(module, name, refuser)
+    try:
+        yield
+    finally:
+        for (module, name), real in _REAL.items():
+            setattr(module, name, real)
+
+
+#: Printed output past this many characters turns a timeout's message from "an endless loop?" into "printing".
+FLOOD_CHARACTERS = 100_000
+
+
+_BLAS_LIMIT: list = []
+
+
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread in this process, as in a sandbox child (OPENBLAS_NUM_THREADS=1 there): idle
+    BLAS threads spin while they wait for a core, and on a loaded machine that spinning would count as the
+    call's CPU time, so a speed verdict would depend on the machine's load. Done once per process."""
+    if _BLAS_LIMIT:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except Exception:  # noqa: BLE001 - unreadable in a sandbox child, whose environment sets one thread already
+        _BLAS_LIMIT.append(None)
+        return
+    _BLAS_LIMIT.append(threadpool_limits(limits=1, user_api="blas"))
+
+
 class InProcessExecutor(Executor):
     """Runs the implementation in this process: for a student grading their own work.
 
@@ -151,6 +165,7 @@ class InProcessExecutor(Executor):
         guards are installed once for its life and reasserted before each call, rather than set up
         and torn down around it; each call still gets its own deadline, output buffer and warnings."""
         super().__init__(folder)
+        one_blas_thread()
         self.package = ImplementationPackage(self.folder)
         self.resident = resident
         if resident:
@@ -186,11 +201,15 @@ class InProcessExecutor(Executor):
                 self._modules[topic] = CallResult("timeout", message=f"importing {topic}.py did not finish within 30 s")
             except ForbiddenImport as exc:
                 self._modules[topic] = CallResult("forbidden", message=str(exc))
+            except ProcessExit as exc:
+                self._modules[topic] = CallResult("unloadable", message=(
+                    f"importing {topic}.py called {exc.how}: a module must define its functions, never end the "
+                    "process that grades it"))
             except BaseException as exc:  # noqa: BLE001 - any failure of student code is a result
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 self._modules[topic] = CallResult(
-                    "error", message=f"importing {topic}.py failed: {describe_exception(exc, self.folder)}")
+                    "unloadable", message=f"importing {topic}.py failed: {describe_exception(exc, self.folder)}")
         return self._modules[topic]
 
     def _import_guard(self, real_import):
@@ -199,7 +218,11 @@ class InProcessExecutor(Executor):
         def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
             # `import x` passes the importer's globals; a direct __import__("x") call may not.
             importer = (globals if globals is not None else sys._getframe(1).f_globals).get("__name__")
-            if level == 0 and package.owns(importer) and name.partition(".")[0] not in ALLOWED_IMPORTS:
+            top = name.partition(".")[0]
+            if level == 0 and package.owns(importer) and top not in ALLOWED_IMPORTS:
+                if top in package.siblings:  # `import mlp`, `from mlp import f`: the student's own mlp.py
+                    module = real_import(f"{package.name}.{name}", globals, locals, fromlist, 0)
+                    return module if fromlist else sys.modules[f"{package.name}.{top}"]
                 raise ForbiddenImport(f"imports {name}: only numpy and the standard library may be imported in an exercise")
             return real_import(name, globals, locals, fromlist, level)
 
@@ -228,7 +251,8 @@ class InProcessExecutor(Executor):
         if timeout:
             signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            yield
+            with _process_kept():
+                yield
         finally:
             if timeout:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -253,7 +277,8 @@ class InProcessExecutor(Executor):
                     contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 warnings.simplefilter("always")
                 self.last_output, self.last_warnings = output, caught
-                yield
+                with _process_kept():
+                    yield
         finally:
             builtins.__import__ = real_import
             if use_alarm:
@@ -273,7 +298,7 @@ class InProcessExecutor(Executor):
             return CallResult("error", message=f"{function}() needs the value call {gone[0]} returned, which is "
                                                f"no longer held (over {MAX_HELD_BYTES >> 20} MiB of returned values)")
         try:
-            live = tuple(make_live(a, self._results.__getitem__) for a in args)
+            live = make_live(tuple(args), self._results.__getitem__)
         except (LookupError, TypeError) as exc:  # a Ref into a value that has no such element
             return CallResult("error", message=f"{function}() could not be given what an earlier call returned: "
                                                f"{type(exc).__name__}: {exc}")
@@ -287,7 +312,13 @@ class InProcessExecutor(Executor):
                 if collect is not None:
                     value = list(itertools.islice(value, collect + 1))
         except CallTimeout:
-            status, message = "timeout", f"{function}() did not finish within {timeout:g} s (an endless loop?)"
+            printed = self.last_output.size
+            why = (f"it had printed {printed:,} characters by then: printing that much is slow, print less"
+                   if printed > FLOOD_CHARACTERS else "an endless loop?")
+            status, message = "timeout", f"{function}() did not finish within {timeout:g} s ({why})"
+        except ProcessExit as exc:
+            status, message = "error", (f"{function}() called {exc.how}: a function must return its result, "
+                                        "never end the process that grades it")
         except NotImplementedError as exc:
             status, message = "not_implemented", f"{function}() is not implemented yet: {describe_exception(exc, self.folder)}"
         except ForbiddenImport as exc:
@@ -305,7 +336,7 @@ class InProcessExecutor(Executor):
         if status == "ok":
             self._hold(call_id, value)
             result.value = encode(value if keep is None else without(value, keep))
-            result.mutated = mutated_positions(pristine, live)
+            result.mutated = [i for i, (a, b) in enumerate(zip(pristine, live)) if not unchanged(a, b)]
         return result
 
 

@@ -30,8 +30,10 @@ class SourceInfo:
 
     path: pathlib.Path
     error: str | None = None  # missing file or syntax error
-    functions: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)  # top-level defs
     stubs: set[str] = field(default_factory=set)
+    bound: set[str] = field(default_factory=set)  # other top-level names: imported or assigned (known at run time)
+    star_import: bool = False  # `from .layers import *`: any name may come from there
     forbidden: list[str] = field(default_factory=list)  # "torch (line 3)"
 
 
@@ -47,7 +49,15 @@ def is_stub(fn: ast.FunctionDef) -> bool:
     return isinstance(target, ast.Name) and target.id == "NotImplementedError"
 
 
-def forbidden_imports(tree: ast.Module) -> list[str]:
+def sibling_modules(folder: pathlib.Path) -> set[str]:
+    """The student's own modules in an implementation folder (``layers`` for layers.py): what a submission
+    is made of, in-process and in the sandbox alike (subfolders are not part of a submission)."""
+    return {p.stem for p in folder.glob("*.py")} if folder.is_dir() else set()
+
+
+def forbidden_imports(tree: ast.Module, siblings: set[str] = frozenset()) -> list[str]:
+    """Imports of anything but numpy, the standard library and the student's own modules (``siblings``, which
+    may be imported as ``import layers`` or ``from layers import ...`` as well as relatively)."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -57,9 +67,18 @@ def forbidden_imports(tree: ast.Module) -> list[str]:
         else:
             continue
         for name in names:
-            if name.partition(".")[0] not in ALLOWED_IMPORTS:
+            top = name.partition(".")[0]
+            if top not in ALLOWED_IMPORTS and top not in siblings:
                 found.append(f"{name} (line {node.lineno})")
     return found
+
+
+def _bound_names(node) -> set[str]:
+    """Top-level names an assignment or an import binds."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).partition(".")[0] for a in node.names if a.name != "*"}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def read_source(folder: pathlib.Path, topic: str) -> SourceInfo:
@@ -83,8 +102,25 @@ def read_source(folder: pathlib.Path, topic: str) -> SourceInfo:
                 info.stubs.add(node.name)
             else:
                 info.stubs.discard(node.name)
-    info.forbidden = forbidden_imports(tree)
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            names = _bound_names(node)
+            info.bound |= names
+            info.stubs -= names  # rebound: whatever it is now is known when the module runs
+            info.star_import |= isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):  # definitions inside (a fallback import, say)
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    info.bound.add(inner.name)
+                elif isinstance(inner, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
+                    info.bound |= _bound_names(inner)
+                    info.star_import |= isinstance(inner, ast.ImportFrom) and any(a.name == "*" for a in inner.names)
+    info.forbidden = forbidden_imports(tree, sibling_modules(folder))
     return info
+
+
+def may_define(info: SourceInfo, name: str) -> bool:
+    """Whether the module can expose ``name`` once imported (a def, an import, an assignment, a star import)."""
+    return name in info.functions or name in info.bound or info.star_import
 
 
 class ImplementationPackage:
@@ -93,6 +129,7 @@ class ImplementationPackage:
     def __init__(self, folder: pathlib.Path):
         self.folder = pathlib.Path(folder).resolve()
         self.name = f"{PACKAGE_PREFIX}{next(_counter)}"
+        self.siblings = sibling_modules(self.folder)  # `import layers` means the student's layers.py
         spec = importlib.machinery.ModuleSpec(self.name, None, is_package=True)
         spec.submodule_search_locations = [str(self.folder)]
         package = importlib.util.module_from_spec(spec)

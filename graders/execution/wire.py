@@ -17,7 +17,7 @@ import struct
 
 import numpy as np
 
-from .values import Env, Foreign, Previous, Ref, Rng
+from .values import Foreign, Kind, fold
 
 _LENGTH = struct.Struct("<Q")
 
@@ -28,28 +28,20 @@ class WireError(Exception):
 
 def to_wire(value, arrays: list):
     """A JSON-able skeleton of ``value``; arrays are appended to ``arrays`` and referenced by index."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if type(value) is np.ndarray:
-        arrays.append(value)
-        return {"a": len(arrays) - 1}
-    if isinstance(value, tuple):
-        return {"t": [to_wire(v, arrays) for v in value]}
-    if isinstance(value, list):
-        return [to_wire(v, arrays) for v in value]
-    if isinstance(value, dict):
-        return {"d": [[k, to_wire(v, arrays)] for k, v in value.items()]}
-    if isinstance(value, Foreign):
-        return {"f": [value.type_name, value.reason]}
-    if isinstance(value, Ref):
-        return {"ref": [value.call_id, list(value.path)]}
-    if isinstance(value, Previous):
-        return {"prev": list(value.path)}
-    if isinstance(value, Rng):
-        return {"rng": value.seed}
-    if isinstance(value, Env):
-        return {"env": [value.env_id, value.kwargs]}
-    raise TypeError(f"cannot send a {type(value).__name__}")
+
+    def leaf(x):
+        if x is None or isinstance(x, (bool, int, float, str)):
+            return x
+        if type(x) is np.ndarray:
+            arrays.append(x)
+            return {"a": len(arrays) - 1}
+        if isinstance(x, Foreign):
+            return {"f": [x.type_name, x.reason]}
+        if isinstance(x, Kind) and Kind.registry.get(x.tag) is type(x):
+            return {x.tag: x.to_wire()}
+        raise TypeError(f"cannot send a {type(x).__name__}")
+
+    return fold(value, leaf, tuple_=lambda items: {"t": items}, dict_=lambda pairs: {"d": [list(p) for p in pairs]})
 
 
 def from_wire(skeleton, arrays: list):
@@ -70,14 +62,11 @@ def from_wire(skeleton, arrays: list):
         return {k: from_wire(v, arrays) for k, v in body if isinstance(k, (str, int))}
     if tag == "f":
         return Foreign(str(body[0]), str(body[1]))
-    if tag == "ref":
-        return Ref(int(body[0]), tuple(body[1]))
-    if tag == "prev":
-        return Previous(tuple(body))
-    if tag == "rng":
-        return Rng(int(body))
-    if tag == "env":
-        return Env(str(body[0]), dict(body[1]))
+    if tag in Kind.registry:
+        try:
+            return Kind.registry[tag].from_wire(body)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise WireError(f"malformed {tag!r} argument: {exc}") from None
     raise WireError(f"unknown tag {tag!r}")
 
 

@@ -32,6 +32,8 @@ import json
 import multiprocessing
 import os
 import pathlib
+import shutil
+import signal
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -104,7 +106,23 @@ def _one_blas_thread():
             os.environ.pop(name, None)
 
 
+class Stopped(KeyboardInterrupt):
+    """The batch was told to stop (SIGTERM): handled as Ctrl-C is (what is graded stays, a rerun resumes)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def raise_stopped(signum, frame):
+    raise Stopped(signum)
+
+
 def _init_worker(settings: dict, parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the batch process decides and stops the workers (SIGTERM), and a
+    # stopped worker unwinds, so its sandbox child and temporary folders go with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_stopped)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
         if settings["executor"] == "sandbox":
@@ -116,6 +134,18 @@ def _init_worker(settings: dict, parent: int) -> None:
         _WORKER["failed"] = f"the grading worker could not start: {type(err).__name__}: {err}"
 
 
+def _worker_stopped(signum, frame):
+    """SIGTERM in a worker: close the submission being graded (its sandbox child and folder, the temp folder
+    of an unpacked zip), then end at once. (Raising here instead could land anywhere, a gc callback say.)"""
+    with contextlib.suppress(BaseException):
+        if _WORKER.get("executor") is not None:
+            _WORKER["executor"].close()
+    with contextlib.suppress(BaseException):
+        if _WORKER.get("unpacked"):
+            shutil.rmtree(_WORKER["unpacked"], ignore_errors=True)
+    os._exit(128 + signum)
+
+
 def _watch_parent(parent: int) -> None:
     """A worker whose batch process was killed ends too, with its sandboxed child."""
     while os.getppid() == parent:
@@ -124,6 +154,23 @@ def _watch_parent(parent: int) -> None:
         if _WORKER.get("executor") is not None:
             _WORKER["executor"].close()
     os._exit(1)
+
+
+def stop_pool(pool, grace: float = 10.0) -> None:
+    """Stop the workers and wait for them: each gets SIGTERM and unwinds (closing its sandbox), one that is
+    still alive after ``grace`` seconds is killed; then the pool's own resources are released."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # (no public list of them)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 def _executor_factory(settings: dict):
@@ -153,12 +200,14 @@ def _grade_in_worker(submission: Submission) -> dict:
     hits, misses = grader.oracle.hits, grader.oracle.misses
     try:
         with materialize(submission) as folder:
+            if submission.kind == "zip":
+                _WORKER["unpacked"] = str(pathlib.Path(folder).parent)
             report = grader.grade(folder, _WORKER["topics"], _executor_factory(settings))
             # Messages name the student's entry, not a temp dir or the instructor's path: same result every run.
             paths = sorted({str(folder), str(pathlib.Path(folder).resolve())}, key=len, reverse=True)
             report.verdicts = [_without_paths(v, paths, submission.entry) for v in report.verdicts]
     finally:
-        _WORKER["executor"] = None
+        _WORKER["executor"] = _WORKER["unpacked"] = None
     report.meta["implementation"] = submission.student
     report.meta["executor"] = settings["executor"]
     if settings.get("layers"):
@@ -291,7 +340,7 @@ class Batch:
             graded, failed = self.grade_all(todo, pool, inline) if todo else ([], [])
         finally:
             if pool is not None:
-                pool[0].shutdown(wait=False, cancel_futures=True)
+                stop_pool(pool[0])
         seconds = time.perf_counter() - start
         rows, summary = self.rebuild(submissions, seconds, graded, [s.student for s in skipped])
         return BatchResult(self.out, rows, summary, graded, [s.student for s in skipped],
@@ -375,7 +424,7 @@ class Batch:
                     continue
                 finished(submission, result)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(pool)
             raise
         pool.shutdown(wait=True)
         return crashed

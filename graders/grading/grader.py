@@ -3,6 +3,7 @@ trusted reference that speed limits are timed against."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import pathlib
 import time
@@ -19,7 +20,15 @@ REFERENCE_ENV = "DLGRADE_REFERENCE"
 
 
 def hidden_seed() -> int:
-    return int(os.environ.get("DLGRADE_HIDDEN_SEED", DEFAULT_HIDDEN_SEED))
+    """The hidden checks' seed from $DLGRADE_HIDDEN_SEED, any string (an integer is used as it is, anything
+    else through a hash); the kit's default when unset or blank. It never fails: a bad setting is refused
+    where an instructor makes it (``dlgrade gradescope``), not when a student submits."""
+    secret = os.environ.get("DLGRADE_HIDDEN_SEED", "").strip()
+    if not secret:
+        return DEFAULT_HIDDEN_SEED
+    if secret.isdigit():
+        return int(secret)
+    return int.from_bytes(hashlib.sha256(secret.encode()).digest()[:4], "little")
 
 
 class ReferenceExecutor(InProcessExecutor):

@@ -115,6 +115,9 @@ def build_autograder_zip(out, *, topics: list[str], kit_files: dict, sources=(),
     from .batch import kit_fingerprint
 
     seed = os.environ.get("DLGRADE_HIDDEN_SEED")
+    if seed is not None and not seed.strip():
+        raise ValueError("DLGRADE_HIDDEN_SEED is set but blank: set it to a secret of yours (any string), "
+                         "or unset it to use the kit's default seed (which students can reproduce)")
     config = {"topics": list(topics), "hidden": hidden, "timeout": timeout, "memory_mb": memory_mb,
               "hidden_seed": seed, "dlgrade": __version__, "kit": kit_fingerprint(sources),
               "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..core.verdicts import Outcome, Report
+from ..core.verdicts import Outcome, Report, without_input
 
 STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.ERROR: "red", Outcome.TIMEOUT: "red",
          Outcome.NOT_IMPLEMENTED: "yellow", Outcome.FORBIDDEN: "magenta"}
@@ -54,7 +54,7 @@ def print_table(report: Report, console: Console | None = None, verbose: bool = 
                 if v.passed:
                     continue
                 message = v.student_message()
-                text = message if verbose else message.split("\n  smallest failing input")[0]
+                text = message if verbose else without_input(message)
                 if (v.outcome, text) in shown:
                     continue
                 shown.add((v.outcome, text))

@@ -22,7 +22,7 @@ TOPIC.layer("sigmoid", inputs=inputs(x=any_shape().flatmap(lambda s: array(s, lo
             cases=[extremes], oracle=lambda x: x.sigmoid(), mistakes=[naive_overflow])
 
 
-TOPIC.function("sigmoid_forward", name="stable_at_extremes", cases=[extremes], oracle=lambda x: x.sigmoid(),
+TOPIC.compare("sigmoid_forward", name="stable_at_extremes", cases=[extremes], oracle=lambda x: x.sigmoid(),
                cache=True, quiet=True, mistakes=[naive_overflow])
 
 TOPIC.layer("tanh", inputs=any_x, oracle=lambda x: x.tanh(), mistakes=[
@@ -38,7 +38,7 @@ TOPIC.layer("relu", inputs=kinked_x, cases=[{"x": np.array([-1.0, 0.0, 0.0, 2.0]
 ])
 
 ALPHA = st.sampled_from([1.0, 0.5, 2.0])
-TOPIC.layer("elu", inputs=inputs(x=any_shape().flatmap(array), alpha=ALPHA),
+TOPIC.layer("elu", inputs=inputs(x=any_shape().flatmap(array), alpha=ALPHA), defaults={"alpha": 1.0},
             cases=[{"x": np.array([-3.0, -1.0, 0.0, 0.5, 2.0]), "alpha": 2.0}],
             oracle=lambda x, alpha: F.elu(x, alpha=alpha), grads=("x",), mistakes=[
     Mistake("elu_alpha_ignored", "the negative branch is alpha * (e^x - 1): alpha was left out",

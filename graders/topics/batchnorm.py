@@ -3,7 +3,7 @@ import numpy as np
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..core import ANY, Mismatch, Mistake, Previous, Topic
+from ..core import ANY, Mismatch, Mistake, Previous, Topic, chain
 from ..core.strategies import array, size
 
 TOPIC = Topic("batchnorm", "Batch normalization", difficulty="hard")
@@ -73,6 +73,10 @@ def _batch_stats_in_eval(x, gamma, beta, running_mean, running_var, train, momen
     return {"out": _normalized(x, gamma, beta, mean, var, eps)}
 
 
+def _eval_without_eps(x, gamma, beta, running_mean, running_var, train, momentum, eps):
+    return {"out": _normalized(x, gamma, beta, running_mean, running_var, 0.0)}
+
+
 def _constant_stats_backward(dout, x, gamma, beta, running_mean, running_var, train, momentum, eps):
     return {"dx": dout * _per_channel(gamma / np.sqrt(_stats(x)[1] + eps), x)}
 
@@ -97,9 +101,15 @@ eval_batch_stats = Mistake("eval_uses_batch_statistics", "in eval mode (train=Fa
 constants = Mistake("backward_treats_stats_as_constants", "the batch mean and variance depend on x too: dx has "
                     "the terms from d(mean)/dx and d(var)/dx (dx = gamma / std * (dout - mean(dout) - xhat * "
                     "mean(dout * xhat)))", variant=_constant_stats_backward, stage="backward")
+eval_no_eps = Mistake("eval_without_eps", "eval mode adds eps too: (x - running_mean) / sqrt(running_var + eps), "
+                      "as in training", variant=_eval_without_eps)
+both_running = Mistake("swapped_momentum_and_biased_variance", "two bugs in the running statistics: running = "
+                       "(1 - momentum) * running + momentum * batch, and the running variance takes the unbiased "
+                       "batch variance (divide by n - 1)", variant=_running(unbiased=False, swapped=True))
 per_position = Mistake("spatial_stats_per_position", "BatchNorm2d keeps one mean and variance per channel, over "
                        "N, H and W together, not one per (channel, row, column)", when=_per_position)
-TRAIN_MISTAKES = [biased, swapped, eps_outside]
+TRAIN_MISTAKES = [biased, swapped, eps_outside, both_running]
+EVAL_MISTAKES = [eval_batch_stats, eval_no_eps]
 
 
 def _over_steps(function):
@@ -114,33 +124,34 @@ def _over_steps(function):
                 for step, (x, train) in enumerate(batches)]
 
     def body(ctx, case):
-        chain = steps(case)
+        steps_ = steps(case)
         state = {k: case[k] for k in ("running_mean", "running_var")}
-        for step, got in enumerate(ctx.call_chain(function, chain), 1):
-            args = {**chain[step - 1], **state}  # the statistics this call was given, as arrays
+        for step, got in enumerate((yield chain(function, steps_)), 1):
+            args = {**steps_[step - 1], **state}  # the statistics this call was given, as arrays
             train = args["train"]
             expected, _ = ctx.torch(batch_norm, args)
             ctx.inputs = args  # mistakes are recognized on this step's inputs
             try:
                 ctx.expect(got, expected + (ANY,), OUTPUTS + ("cache",),
-                           mistakes=TRAIN_MISTAKES if train else [eval_batch_stats])
+                           mistakes=TRAIN_MISTAKES if train else EVAL_MISTAKES)
             except Mismatch as exc:  # say which step, and re-raise the same failure
                 mode = "training" if train else "eval, after training"
-                exc.message = (f"step {step} of {len(chain)} ({mode}; momentum {case['momentum']}, running "
+                exc.message = (f"step {step} of {len(steps_)} ({mode}; momentum {case['momentum']}, running "
                                f"statistics from your previous step): {exc.message}")
                 exc.args = (exc.message,)
                 raise
             state = {"running_mean": got.value[1], "running_var": got.value[2]}
 
-    return body, lambda ctx, case: [[(function, step) for step in steps(case)]]
+    return body
 
 
 for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
-    TOPIC.describe(f"{name}_forward", "per-channel statistics of (N, C, H, W)" if spatial else "(N, D) features")
+    TOPIC.about(f"{name}_forward", "per-channel statistics of (N, C, H, W)" if spatial else "(N, D) features")
     TOPIC.layer(name, inputs=bn_inputs(spatial), oracle=batch_norm, outputs=OUTPUTS, grads=("x", "gamma", "beta"),
+                defaults={"momentum": 0.1, "eps": 1e-5},
                 mistakes=TRAIN_MISTAKES + [constants] + ([per_position] if spatial else []))
-    TOPIC.function(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
-                   oracle=batch_norm, returns=OUTPUTS, cache=True, mistakes=[eval_batch_stats])
-    body, plan = _over_steps(f"{name}_forward")
+    TOPIC.compare(f"{name}_forward", name="eval_matches_torch", inputs=bn_inputs(spatial, train=False),
+                   oracle=batch_norm, returns=OUTPUTS, cache=True, mistakes=EVAL_MISTAKES)
+    body = _over_steps(f"{name}_forward")
     TOPIC.check(f"{name}_forward", "running_stats_over_steps", inputs=bn_inputs(spatial, steps=3), max_examples=10,
-                mistakes=TRAIN_MISTAKES + [eval_batch_stats], prefetch=plan)(body)
+                mistakes=TRAIN_MISTAKES + EVAL_MISTAKES)(body)

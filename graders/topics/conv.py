@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..core import Mistake, Previous, Ref, Topic
+from ..core import Mistake, Previous, Topic, call, chain_of
 from ..core.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("conv", "Convolutional network layers", difficulty="hard")
@@ -28,13 +28,17 @@ def _spans(n, k, s, p):
 
 
 def _wrong_only_where_windows_overlap(obs):
-    """dx is right where one window covers a pixel and wrong only where windows overlap; dw, db right."""
-    x, w, s, p = (obs.inputs[k] for k in ("x", "w", "stride", "padding"))
-    dx, expected = np.asarray(obs.got[0]), obs.expected[0]
-    _, _, H, W = x.shape
-    overlap = np.outer(_spans(H, w.shape[2], s, p), _spans(W, w.shape[3], s, p))[p:p + H, p:p + W] > 1
+    """dx is right where one window covers a pixel and wrong only where windows overlap; the other gradients
+    (conv's dw, db) right. Conv inputs (w, stride, padding) or pooling ones (kernel_size, stride; no padding)."""
+    i = obs.inputs
+    (kh, kw), p = (i["w"].shape[2:], i["padding"]) if "w" in i else ((i["kernel_size"],) * 2, 0)
+    got = obs.got if type(obs.got) in (tuple, list) else (obs.got,)
+    dx, expected = np.asarray(got[0]), obs.expected[0]
+    _, _, H, W = i["x"].shape
+    s = i["stride"] or kh  # pooling's stride None is kernel_size
+    overlap = np.outer(_spans(H, kh, s, p), _spans(W, kw, s, p))[p:p + H, p:p + W] > 1
     wrong = ~np.isclose(dx, expected, rtol=1e-6, atol=1e-8)
-    rest_right = all(np.allclose(g, e, rtol=1e-6, atol=1e-8) for g, e in zip(obs.got[1:], obs.expected[1:]))
+    rest_right = all(np.allclose(g, e, rtol=1e-6, atol=1e-8) for g, e in zip(got[1:], obs.expected[1:]))
     return rest_right and wrong.any() and not (wrong & ~overlap).any()
 
 
@@ -62,8 +66,8 @@ def _case(x, w, stride, padding, seed=0):
 
 CONV_CASES = [_case((1, 1, 5, 7), (1, 1, 2, 3), 2, 1), _case((1, 2, 2, 3), (2, 2, 4, 3), 1, 1),
               _case((2, 3, 6, 6), (4, 3, 3, 3), 3, 2)]
-TOPIC.describe("conv2d_forward", "2-D cross-correlation with stride and zero padding", "hard")
-TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"),
+TOPIC.about("conv2d_forward", "2-D cross-correlation with stride and zero padding", "hard")
+conv_checks = TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "b"),
             oracle=lambda x, w, b, stride, padding: F.conv2d(x, w, b, stride=stride, padding=padding), mistakes=[
     Mistake("flipped_kernel", "F.conv2d is a cross-correlation: out[i, j] uses w[u, v] * x[i*s + u, j*s + v], "
             "without flipping the kernel", variant=lambda x, w, b, stride, padding: _conv(x, w[:, :, ::-1, ::-1], b,
@@ -80,6 +84,8 @@ TOPIC.layer("conv2d", inputs=conv_inputs(), cases=CONV_CASES, grads=("x", "w", "
     Mistake("dx_not_accumulated", "a pixel inside several (overlapping) windows gets the sum of their gradients: "
             "use += into dx, not =", when=_wrong_only_where_windows_overlap, stage="backward"),
 ])
+TOPIC.defaults_check(conv_checks[0], {"stride": 1, "padding": 0}, keep=1,
+                     cases=[_case((2, 3, 6, 5), (4, 3, 3, 2), 1, 0, seed=7), _case((1, 2, 4, 4), (3, 2, 2, 2), 1, 0, seed=8)])
 
 
 # -- pooling -----------------------------------------------------------------------------------------------------
@@ -117,11 +123,16 @@ POOL_KINKS = [  # ties inside windows and across overlapping ones: the gradient 
 max_oracle = lambda x, kernel_size, stride: F.max_pool2d(x, kernel_size, stride)  # noqa: E731
 avg_oracle = lambda x, kernel_size, stride: F.avg_pool2d(x, kernel_size, stride)  # noqa: E731
 
-TOPIC.describe("max_pool2d_forward", "max pooling over square windows", "medium")
-TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle,
-            mistakes=[_default_stride_one(F.max_pool2d)])
+max_pool_assigned = Mistake("max_pool_grad_not_accumulated", "where windows overlap (stride < kernel_size) a pixel "
+                            "gets the gradient of every window it is the maximum of: add into dx with +=, not =",
+                            when=_wrong_only_where_windows_overlap, stage="backward")
+
+TOPIC.about("max_pool2d_forward", "max pooling over square windows", "medium")
+TOPIC.layer("max_pool2d", inputs=pool_inputs(unique=True), oracle=max_oracle, defaults={"stride": None},
+            mistakes=[_default_stride_one(F.max_pool2d), max_pool_assigned])
 TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="matches_torch_with_ties",
             backward_check="ties_go_to_first_maximum", mistakes=[
+    max_pool_assigned,
     Mistake("max_pool_grad_to_every_maximum", "on a tie only the first maximum of the window (row-major order) gets "
             "the gradient, as PyTorch does: use argmax, not x == max",
             variant=lambda dout, x, kernel_size, stride: _pool_grad(
@@ -129,8 +140,8 @@ TOPIC.layer("max_pool2d", cases=POOL_KINKS, oracle=max_oracle, forward_check="ma
             stage="backward"),
 ])
 
-TOPIC.describe("avg_pool2d_forward", "average pooling over square windows", "medium")
-TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, mistakes=[
+TOPIC.about("avg_pool2d_forward", "average pooling over square windows", "medium")
+TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, defaults={"stride": None}, mistakes=[
     _default_stride_one(F.avg_pool2d),
     Mistake("avg_pool_grad_not_divided", "each input gets dout / (k * k) from every window it is in: the "
             "forward divides by the window's size, so the backward does too",
@@ -139,19 +150,17 @@ TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, mistakes=[
 ])
 
 # -- flatten -----------------------------------------------------------------------------------------------------
-TOPIC.describe("flatten_forward", "(N, ...) to (N, prod(...)) and back", "easy")
+TOPIC.about("flatten_forward", "(N, ...) to (N, prod(...)) and back", "easy")
 TOPIC.layer("flatten", inputs=inputs(x=any_shape(min_dims=2, max_dims=5, max_side=4).flatmap(array)),
             oracle=lambda x: x.reshape(x.shape[0], -1))
 
 
-@TOPIC.check("flatten_backward", "round_trip", inputs=inputs(x=any_shape(min_dims=1, max_dims=5).flatmap(array)),
-             prefetch=lambda ctx, case: [[("flatten_forward", case),
-                                          ("flatten_backward", (Previous((0,)), Previous((1,))))]])
+@TOPIC.check("flatten_backward", "round_trip", inputs=inputs(x=any_shape(min_dims=1, max_dims=5).flatmap(array)))
 def round_trip(ctx, case):
     """flatten_backward(out, cache) of flatten_forward's own output gives back x."""
-    first = ctx.call("flatten_forward", x=case["x"])
-    ctx.expect(ctx.call("flatten_backward", Ref(first.call_id, (0,)), Ref(first.call_id, (1,))), (case["x"],),
-               ("flatten_backward(*flatten_forward(x))",))
+    _, back = yield chain_of(call("flatten_forward", x=case["x"]),
+                             call("flatten_backward", Previous((0,)), Previous((1,))))
+    ctx.expect(back, (case["x"],), ("flatten_backward(*flatten_forward(x))",))
 
 
 # -- performance limits (after the correctness checks, on inputs large enough to time) -----------------------------

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from ..core import Mistake, Previous, Ref, Rng, Topic
+from ..core import Mistake, Previous, Rng, Topic, call, chain_of
 from ..core.compare import DEFAULT
 from ..core.strategies import any_shape, array, inputs
 
@@ -58,11 +58,10 @@ keep_probability = Mistake("p_as_keep_probability", "p is the probability of dro
                            or _dropped_fraction_near(lambda p: 1 - p)(obs))
 
 
-@TOPIC.check("dropout_forward", "outputs_zero_or_scaled", inputs=small, mistakes=[not_inverted, keep_probability],
-             prefetch=True)
+@TOPIC.check("dropout_forward", "outputs_zero_or_scaled", inputs=small, mistakes=[not_inverted, keep_probability])
 def zero_or_scaled(ctx, case):
     """In training every output is 0 (dropped) or x / (1 - p) (kept)."""
-    got = ctx.call("dropout_forward", **case)
+    got = yield call("dropout_forward", **case)
     out, x, p = _out(ctx, got, case["x"]), case["x"], case["p"]
     bad = ~(DEFAULT.close(out, 0.0) | DEFAULT.close(out, x / (1 - p)))
     if bad.any():
@@ -72,11 +71,10 @@ def zero_or_scaled(ctx, case):
                    f"{x[i] / (1 - p):.6g})", got)
 
 
-@TOPIC.check("dropout_forward", "drop_rate_is_p", inputs=large, max_examples=4, mistakes=[keep_probability],
-             prefetch=True)
+@TOPIC.check("dropout_forward", "drop_rate_is_p", inputs=large, max_examples=4, mistakes=[keep_probability])
 def drop_rate(ctx, case):
     """The fraction of zeroed units is p, within 6 standard deviations of the binomial count."""
-    got = ctx.call("dropout_forward", **case)
+    got = yield call("dropout_forward", **case)
     out, p = _out(ctx, got, case["x"]), case["p"]
     n, dropped = out.size, int((out == 0).sum())
     bound = SIGMAS * np.sqrt(n * p * (1 - p))
@@ -85,11 +83,10 @@ def drop_rate(ctx, case):
                    f"+- {bound:.0f} ({SIGMAS} standard deviations)", got)
 
 
-@TOPIC.check("dropout_forward", "preserves_expectation", inputs=large, max_examples=4, mistakes=[not_inverted],
-             prefetch=True)
+@TOPIC.check("dropout_forward", "preserves_expectation", inputs=large, max_examples=4, mistakes=[not_inverted])
 def expectation(ctx, case):
     """sum(out) equals sum(x) within 6 standard deviations: E[out] = x."""
-    got = ctx.call("dropout_forward", **case)
+    got = yield call("dropout_forward", **case)
     out, x, p = _out(ctx, got, case["x"]), case["x"], case["p"]
     bound = SIGMAS * np.sqrt((x**2).sum() * p / (1 - p))
     if abs(out.sum() - x.sum()) > bound:
@@ -100,17 +97,19 @@ def expectation(ctx, case):
 active_in_eval = Mistake("dropout_active_in_eval", "with train=False dropout does nothing: return x unchanged",
                          when=lambda obs: bool(np.any(np.asarray(obs.got[0]) == 0)) or _only(
                              lambda x, p: x / (1 - p), lambda x, p: x * (1 - p))(obs))
-TOPIC.function("dropout_forward", name="eval_is_identity", returns=("out",), cache=True,
+TOPIC.compare("dropout_forward", name="eval_is_identity", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: x, mistakes=[active_in_eval],
                inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.just(False),
                              rng=RNGS))
-TOPIC.function("dropout_forward", name="keeps_everything_at_p_0", returns=("out",), cache=True,
+TOPIC.compare("dropout_forward", name="keeps_everything_at_p_0", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: x, inputs=inputs(x=nonzero((20, 30)), p=st.just(0.0),
                                                                train=st.just(True), rng=RNGS), max_examples=3)
-TOPIC.function("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=True,
+TOPIC.compare("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=True,
                rule=lambda x, p, train, rng: np.zeros_like(x), inputs=inputs(x=nonzero((20, 30)), p=st.just(1.0),
                                                                            train=st.just(True), rng=RNGS),
-               max_examples=3)
+               max_examples=3, mistakes=[Mistake(
+    "p_1_divides_by_zero", "p = 1 drops every unit, so 1 / (1 - p) divides by zero: when p == 1 return zeros "
+    "without dividing by 1 - p", when=lambda obs: not np.isfinite(obs.got[0]).all())])
 
 
 def _fresh_mask(obs):
@@ -124,13 +123,11 @@ def _fresh_mask(obs):
 @TOPIC.check("dropout_backward", "uses_forward_mask", mistakes=[Mistake(
     "fresh_mask_in_backward", "the backward must reuse the forward's mask (keep it in the cache), not draw a new one",
     when=_fresh_mask)],
-    inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.booleans(), rng=RNGS),
-    prefetch=lambda ctx, case: [[("dropout_forward", case),
-                                 ("dropout_backward", (*ctx.upstream(case["x"]), Previous((1,))))]])
+    inputs=inputs(x=any_shape(max_dims=4, max_side=6).flatmap(nonzero), p=P, train=st.booleans(), rng=RNGS))
 def uses_forward_mask(ctx, case):
     """dx = dout * out / x: the gradient flows exactly through the units the forward kept, scaled alike."""
-    first = ctx.call("dropout_forward", **case)
-    out = _out(ctx, first, case["x"])
-    (dout,) = ctx.upstream(out)
-    got = ctx.call("dropout_backward", dout, Ref(first.call_id, (1,)))
+    (dout,) = ctx.upstream(case["x"])
+    steps = iter((yield chain_of(call("dropout_forward", **case), call("dropout_backward", dout, Previous((1,))))))
+    out = _out(ctx, next(steps), case["x"])
+    got = next(steps)
     ctx.expect(got, (dout * out / case["x"],), ("dx",), mistakes=ctx.check.mistakes)

@@ -14,6 +14,22 @@ def _softmax(x, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _log_softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _overflowed(obs):
+    return any("overflow" in w for w in obs.call.warnings)
+
+
+def _log_of_zero(obs):
+    """np.log warned of log(0) (or log-probabilities hold -inf), and nothing overflowed."""
+    logged_zero = any("divide by zero encountered in log" in w for w in obs.call.warnings) or (
+        type(obs.got) is np.ndarray and np.isneginf(obs.got).any())
+    return logged_zero and not _overflowed(obs)
+
+
 @st.composite
 def logits_and_labels(draw, low=-5.0, high=5.0):
     n, c = draw(size(1, 6)), draw(size(2, 6))
@@ -24,37 +40,35 @@ logits = inputs(x=any_shape(min_dims=2, max_dims=4).flatmap(array))
 huge_logits = {"x": np.array([[1e4, 0.0, -1e4], [-1e4, -1e4 + 1.0, -1e4], [3.0, 1e4, 1e4]])}
 overflow = Mistake("naive_exp_overflow",
                    "exp() of a large logit overflows to inf (and inf/inf is NaN): subtract the row maximum first",
-                   when=lambda obs: any("overflow" in w or "invalid" in w for w in obs.call.warnings)
-                   or not np.all(np.isfinite(obs.got)))
+                   when=_overflowed)
 wrong_axis = Mistake("softmax_wrong_axis", "normalize over the last axis (axis=-1): each row of logits sums to 1",
                      variant=lambda x: _softmax(x, axis=0))
 
-TOPIC.function("softmax", inputs=logits, oracle=lambda x: F.softmax(x, dim=-1), mistakes=[wrong_axis, overflow])
-TOPIC.function("softmax", name="stable_for_huge_logits", cases=[huge_logits], oracle=lambda x: F.softmax(x, dim=-1),
+TOPIC.compare("softmax", inputs=logits, oracle=lambda x: F.softmax(x, dim=-1), mistakes=[wrong_axis, overflow])
+TOPIC.compare("softmax", name="stable_for_huge_logits", cases=[huge_logits], oracle=lambda x: F.softmax(x, dim=-1),
                quiet=True, mistakes=[overflow])
 
 log_of_softmax = Mistake("log_of_softmax",
                          "log(softmax(x)) underflows to log(0) = -inf for far-apart logits: use x - max - log(sum(exp(x - max)))",
-                         when=lambda obs: np.isneginf(obs.got).any() or any("divide" in w for w in obs.call.warnings))
-TOPIC.function("log_softmax", inputs=logits, oracle=lambda x: F.log_softmax(x, dim=-1),
+                         when=_log_of_zero)
+TOPIC.compare("log_softmax", inputs=logits, oracle=lambda x: F.log_softmax(x, dim=-1),
                mistakes=[Mistake("log_softmax_wrong_axis", "normalize over the last axis (axis=-1)",
                                  variant=lambda x: np.log(_softmax(x, axis=0)))])
-TOPIC.function("log_softmax", name="stable_for_huge_logits", cases=[huge_logits],
+TOPIC.compare("log_softmax", name="stable_for_huge_logits", cases=[huge_logits],
                oracle=lambda x: F.log_softmax(x, dim=-1), quiet=True, mistakes=[log_of_softmax, overflow])
 
 
 def cross_entropy(logits, y, scale_loss=1.0, scale_grad=1.0):
     """Mean softmax cross-entropy and its gradient (scales make the summed / unaveraged variants)."""
     n = len(y)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = _log_softmax(logits)
     loss = -log_p[np.arange(n), y].mean()
     grad = np.exp(log_p)
     grad[np.arange(n), y] -= 1
     return loss * scale_loss, grad / n * scale_grad
 
 
-TOPIC.function(
+TOPIC.compare(
     "softmax_cross_entropy", inputs=logits_and_labels(), oracle=lambda logits, y: F.cross_entropy(logits, y),
     returns=("loss",), gradients=("logits",),
     cases=[{"logits": np.array([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0]]), "y": np.array([2, 1])}],
@@ -65,8 +79,12 @@ TOPIC.function(
                 variant=lambda logits, y: cross_entropy(logits, y, 1.0, len(y))),
         Mistake("gradient_sign_flipped", "dlogits = softmax(logits) - one_hot(y), divided by N",
                 variant=lambda logits, y: {"dlogits": -cross_entropy(logits, y)[1]}),
+        Mistake("labels_picked_as_columns", "log_p[:, y] is an (N, N) array (every row at every label): take each "
+                "row's own label with log_p[np.arange(N), y]",
+                variant=lambda logits, y: {"loss": -_log_softmax(logits)[:, y].mean()}),
         Mistake("naive_exp_overflow", "exp() of a large logit overflows: work with log-softmax (subtract the max)",
-                when=lambda obs: not all(np.all(np.isfinite(v)) for v in obs.got)),
+                when=_overflowed),
+        log_of_softmax,
     ])
 
 
@@ -76,7 +94,7 @@ def pred_and_target(draw):
     return {"pred": draw(array(shape)), "target": draw(array(shape))}
 
 
-TOPIC.function(
+TOPIC.compare(
     "mse_loss", inputs=pred_and_target(), oracle=lambda pred, target: F.mse_loss(pred, target),
     returns=("loss",), gradients=("pred",),
     mistakes=[
@@ -85,4 +103,7 @@ TOPIC.function(
         Mistake("mse_mean_over_rows", "the mean is over all elements, not over the first axis only",
                 variant=lambda pred, target: (((pred - target) ** 2).sum() / len(pred),
                                               2 * (pred - target) / len(pred))),
+        Mistake("mse_gradient_over_rows", "the loss is a mean over all pred.size elements, so dpred = 2 (pred - "
+                "target) / pred.size, not / len(pred)",
+                variant=lambda pred, target: {"dpred": 2 * (pred - target) / len(pred)}),
     ])

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..core import Mistake, Rng, Topic
+from ..core import Mistake, Rng, Topic, call
 from ..core.compare import describe
 from ..core.strategies import array, inputs, labels, size
 from .losses import cross_entropy
@@ -94,8 +94,8 @@ NET_CASES = [network_case(s, n, a, seed) for seed, (s, n, a) in enumerate(NET_SH
 LOSS_CASES = [network_case(s, n, a, seed, with_labels=True) for seed, (s, n, a) in enumerate(NET_SHAPES)]
 
 # -- affine ----------------------------------------------------------------------------------------------
-TOPIC.describe("affine_forward", "a fully connected layer, x @ w + b", "easy")
-TOPIC.describe("affine_backward", "its gradients dx, dw, db", "easy")
+TOPIC.about("affine_forward", "a fully connected layer, x @ w + b", "easy")
+TOPIC.about("affine_backward", "its gradients dx, dw, db", "easy")
 TOPIC.layer("affine", inputs=affine_inputs(), oracle=lambda x, w, b: F.linear(x, w.T, b), grads=("x", "w", "b"),
             cases=[{"x": np.array([[1.0, -2.0, 0.5]]), "w": np.arange(6.0).reshape(3, 2) - 2, "b": np.array([0.5, -1.0])}],
             mistakes=[
@@ -110,7 +110,7 @@ TOPIC.layer("affine", inputs=affine_inputs(), oracle=lambda x, w, b: F.linear(x,
 ])
 
 # -- init_mlp --------------------------------------------------------------------------------------------
-TOPIC.describe("init_mlp", "He-normal weights and zero biases", "easy")
+TOPIC.about("init_mlp", "He-normal weights and zero biases", "easy")
 ignores_rng = Mistake("ignores_rng", "draw every weight from the rng argument (rng.standard_normal or rng.normal), "
                       "not from np.random's global state or a generator of your own")
 SCALES = {  # weight variances of common wrong rules, as multiples of He's 2 / fan_in
@@ -126,10 +126,10 @@ SCALES = {  # weight variances of common wrong rules, as multiples of He's 2 / f
 
 @TOPIC.check("init_mlp", "keys_shapes_and_zero_biases", inputs=inputs(
         layer_sizes=st.lists(size(1, 8), min_size=2, max_size=5), rng=st.integers(0, 2**32 - 1).map(Rng)),
-        cases=[{"layer_sizes": [2, 1], "rng": Rng(0)}, {"layer_sizes": [3, 5, 4, 2], "rng": Rng(1)}], prefetch=True)
+        cases=[{"layer_sizes": [2, 1], "rng": Rng(0)}, {"layer_sizes": [3, 5, 4, 2], "rng": Rng(1)}])
 def init_shapes(ctx, case):
     """'W1', 'b1', ..., 'WL', 'bL' with W_l (size_{l-1}, size_l) float weights, b_l zeros (size_l,)."""
-    params = check_params(ctx, ctx.call("init_mlp", **case).value, case["layer_sizes"])
+    params = check_params(ctx, (yield call("init_mlp", **case)).value, case["layer_sizes"])
     for key, value in params.items():
         if key[0] == "b" and np.any(value != 0):
             ctx.fail(f"{key} should be all zeros, got {value}")
@@ -144,7 +144,7 @@ HE_SIZES = [500, 200, 300, 100]  # every layer large, fan_in != fan_out: a wrong
 def he_scale(ctx, case):
     """Each W_l looks like N(0, 2/fan_in): its mean square, mean and kurtosis within 8 standard errors."""
     sizes = case["layer_sizes"]
-    problem, ratios = he_statistics(check_params(ctx, ctx.call("init_mlp", **case).value, sizes), sizes)
+    problem, ratios = he_statistics(check_params(ctx, (yield call("init_mlp", **case)).value, sizes), sizes)
     if problem:
         ctx.fail(problem, next((m for m, rules in SCALES.items()
                                 if any(_close_to(ratios, sizes, rule) for rule in rules)), None))
@@ -180,8 +180,10 @@ def _close_to(ratios, sizes, rule):
 def reproducible(ctx, case):
     """Two generators with the same seed give identical params; another seed gives other weights."""
     sizes, seed = case["layer_sizes"], case["seed"]
-    first, again, other = (check_params(ctx, ctx.call("init_mlp", layer_sizes=sizes, rng=Rng(s)).value, sizes)
-                           for s in (seed, seed, seed + 1))
+    made = []
+    for s in (seed, seed, seed + 1):
+        made.append(check_params(ctx, (yield call("init_mlp", layer_sizes=sizes, rng=Rng(s))).value, sizes))
+    first, again, other = made
     if any(not np.array_equal(first[k], again[k]) for k in first):
         ctx.fail(f"two calls with np.random.default_rng({seed}) gave different weights", ignores_rng)
     if all(np.array_equal(first[k], other[k]) for k in first):
@@ -206,9 +208,10 @@ def check_params(ctx, value, sizes, function="init_mlp"):
 
 
 # -- the network -------------------------------------------------------------------------------------------
-TOPIC.describe("mlp_forward", "hidden layers affine + activation, the last affine only")
-TOPIC.describe("mlp_backward", "backpropagation through every layer")
+TOPIC.about("mlp_forward", "hidden layers affine + activation, the last affine only")
+TOPIC.about("mlp_backward", "backpropagation through every layer")
 TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs=("scores",), grads=("params",),
+            defaults={"activation": "relu"},
             max_examples=16, mistakes=[
     Mistake("activation_on_output", "the last layer is affine only: no activation on the scores (the loss applies the softmax)",
             variant=lambda x, params, activation: np_forward(x, params, activation, act_on_output=True)[0]),
@@ -218,8 +221,9 @@ TOPIC.layer("mlp", inputs=networks(), cases=NET_CASES, oracle=torch_mlp, outputs
             stage="backward"),
 ])
 
-TOPIC.describe("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
-TOPIC.function("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
+TOPIC.about("mlp_loss", "softmax cross-entropy of the MLP, with its gradients")
+TOPIC.compare("mlp_loss", inputs=networks(min_classes=2, with_labels=True), cases=LOSS_CASES, returns=("loss",),
+               defaults={"activation": "relu"},
                oracle=lambda x, y, params, activation: F.cross_entropy(torch_mlp(x, params, activation), y),
                gradients=("params",), gradient_names=("grads",), max_examples=16, mistakes=[
     Mistake("gradient_not_averaged", "the loss is a mean over the N samples, so every gradient carries a factor 1/N "

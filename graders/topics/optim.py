@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic
+from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic, call, chain, chain_of
 from ..core.compare import compare_returns, describe
 from ..core.perf import Limit, measure
 from ..core.strategies import any_shape
@@ -14,7 +14,7 @@ from .mlp import check_params, torch_mlp
 TOPIC = Topic("optim", "Mini-batches and gradient descent", difficulty="medium")
 
 # -- minibatches -----------------------------------------------------------------------------------------
-TOPIC.describe("minibatches", "one epoch of (shuffled) index batches", "easy")
+TOPIC.about("minibatches", "one epoch of (shuffled) index batches", "easy")
 repeats = Mistake("repeats_or_skips_samples", "an epoch visits every index exactly once: draw one permutation "
                   "(rng.permutation(n)) and slice it, rather than sampling indices with replacement")
 drops_last = Mistake("drops_last_batch", "with drop_last=False the final, shorter batch is yielded too")
@@ -40,18 +40,13 @@ def epoch_limit(case) -> int:
     return math.ceil(case["n"] / case["batch_size"]) + 1
 
 
-def epoch_calls(*cases):
-    """The prefetch plan of calls to minibatches(), one epoch per case (see epoch())."""
-    return [[("minibatches", case, epoch_limit(case))] for case in cases]
-
-
 @TOPIC.check("minibatches", "one_epoch_is_a_partition", inputs=epochs(), max_examples=24,
              cases=[epoch_case(10, 3, True, False), epoch_case(10, 3, True, True), epoch_case(12, 4, False, False),
                     epoch_case(7, 7, True, False), epoch_case(5, 8, False, True)],
-             mistakes=[repeats, drops_last, empty, keeps_last], prefetch=lambda ctx, case: epoch_calls(case))
+             mistakes=[repeats, drops_last, empty, keeps_last])
 def partition(ctx, case):
     """Every index of range(n) once (but the dropped tail), in batches of batch_size; in order when not shuffled."""
-    batches, _ = epoch(ctx, case)
+    batches, _ = yield from epoch(ctx, case)
     n, size, drop_last = case["n"], case["batch_size"], case["drop_last"]
     full, tail = divmod(n, size)
     sizes = [len(b) for b in batches]
@@ -81,30 +76,28 @@ def partition(ctx, case):
 
 
 @TOPIC.check("minibatches", "shuffle_follows_rng", inputs=epochs(min_n=20).map(lambda c: {**c, "shuffle": True, "drop_last": False}),
-             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng],
-             prefetch=lambda ctx, case: epoch_calls(case, case, {**case, "rng": Rng(case["rng"].seed + 1)},
-                                                    {**case, "rng": None}))
+             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng])
 def follows_rng(ctx, case):
     """The same seed gives the same epoch, another seed another order, and the order is not 0, 1, 2, ..."""
-    first, order = epoch(ctx, case)
-    again, _ = epoch(ctx, case)
-    other, other_order = epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
+    first, order = yield from epoch(ctx, case)
+    again, _ = yield from epoch(ctx, case)
+    other, other_order = yield from epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
     if len(first) != len(again) or any(not np.array_equal(a, b) for a, b in zip(first, again)):
         ctx.fail(f"two epochs from np.random.default_rng({case['rng'].seed}) differ", ignores_rng)
     if np.array_equal(order, other_order):
         ctx.fail("two different seeds gave the same order", ignores_rng)
     if np.array_equal(order, np.sort(order)):
         ctx.fail("with shuffle=True the indices came in sorted order: shuffle them with rng")
-    _, unseeded = epoch(ctx, {**case, "rng": None})
+    _, unseeded = yield from epoch(ctx, {**case, "rng": None})
     if sorted(unseeded.tolist()) != list(range(case["n"])):
         ctx.fail("with rng=None (a fresh generator) an epoch is not a permutation of range(n)")
 
 
 def epoch(ctx, case):
-    """The batches of one epoch (as int arrays) and their concatenation."""
+    """The batches of one epoch (as int arrays) and their concatenation (a generator: ``yield from``)."""
     n, size = case["n"], case["batch_size"]
     limit = epoch_limit(case)
-    batches = ctx.call("minibatches", **case, collect=limit).value
+    batches = (yield call("minibatches", **case, collect=limit)).value
     if type(batches) is not list:
         ctx.fail("minibatches() should be a generator (use yield), or return an iterator")
     if len(batches) > limit:
@@ -149,7 +142,7 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     variants = [Mistake(m.name, m.message, variant=replay(m.variant, stateful), stage=m.stage) for m in mistakes]
     names = ("w_next", "state") if stateful else ("w_next",)
 
-    def plan(ctx, case):
+    def trajectory(ctx, case):
         """The oracle's trajectory, and the STEPS calls: each from the oracle's previous iterate."""
         expected = ctx.torch(oracle, case)[0][0]
         hyper = {k: v for k, v in case.items() if k not in ("w", "grads", "lrs")}
@@ -158,9 +151,9 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
                            "lr": float(case["lrs"][t]), **hyper} for t in range(STEPS)]
 
     def body(ctx, case):
-        expected, steps = plan(ctx, case)
+        expected, steps = trajectory(ctx, case)
         sent, got = [], []
-        for t, result in enumerate(ctx.call_chain(function, steps)):
+        for t, result in enumerate((yield chain(function, steps))):
             value = result.value
             problems = compare_returns(value, (expected[t], ANY) if stateful else (expected[t],), names, function, DEFAULT)
             sent.append(steps[t]["w"])
@@ -174,8 +167,7 @@ def optimizer_check(function, make_optimizer, settings, stateful=True, mistakes=
     body.__doc__ = (f"Stepped {STEPS} times beside torch.optim on one gradient sequence (the learning rate varied "
                     "between steps in half of the runs); every iterate compared.")
     return TOPIC.check(function, "matches_torch_optim", inputs=runs(), cases=cases, max_examples=max_examples,
-                       mistakes=variants,
-                       prefetch=lambda ctx, case: [[(function, step) for step in plan(ctx, case)[1]]])(body)
+                       mistakes=variants)(body)
 
 
 def run_case(shape, hyper, seed, schedule, scale):
@@ -221,9 +213,9 @@ def _cs231n_momentum(w, dw, state, lr, momentum):
     return w + v, v
 
 
-TOPIC.describe("sgd", "plain gradient descent", "easy")
-TOPIC.describe("sgd_momentum", "SGD with momentum, PyTorch's form", "easy")
-TOPIC.describe("adam", "Adam with L2 weight decay, as torch.optim.Adam", "medium")
+TOPIC.about("sgd", "plain gradient descent", "easy")
+TOPIC.about("sgd_momentum", "SGD with momentum, PyTorch's form", "easy")
+TOPIC.about("adam", "Adam with L2 weight decay, as torch.optim.Adam", "medium")
 optimizer_check("sgd", lambda p, lr: torch.optim.SGD([p], lr=lr), [{"lr": 0.1}, {"lr": 1.0}, {"lr": 1e-3}],
                 stateful=False)
 optimizer_check("sgd_momentum", lambda p, lr, momentum: torch.optim.SGD([p], lr=lr, momentum=momentum),
@@ -249,8 +241,35 @@ optimizer_check("adam", lambda p, lr, beta1, beta2, eps, weight_decay: torch.opt
             variant=lambda *a, **k: _adam(*a, **k, decoupled=True)),
 ])
 
+def stepped_defaults(function, defaults, lr):
+    """Two steps from state=None without the trailing hyperparameters must give what they give with the
+    contract's defaults (one step is not enough: momentum's first step is dw, whatever the momentum)."""
+    rng = np.random.default_rng(11)
+    w, first, second = (rng.uniform(-2, 2, (3, 4)) for _ in range(3))
+    shown = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+
+    def steps(*hyper):
+        return chain_of(call(function, w, first, None, lr, *hyper),
+                        call(function, Previous((0,)), second, Previous((1,)), lr, *hyper))
+
+    def body(ctx, case):
+        given, left_out = yield [steps(*defaults.values()), steps()]
+        for t, (a, b) in enumerate(zip(given, left_out), 1):
+            problems = compare_returns(b.value[0] if type(b.value) in (tuple, list) else b.value,
+                                       (a.value[0],), ("w_next",), function, DEFAULT)
+            if problems:
+                ctx.fail(f"{function}() called without {shown} gives other results than with them, its defaults "
+                         f"in the contract (step {t} of 2): {'; '.join(problems)}")
+
+    body.__doc__ = f"{function}() called without {shown} behaves as with them."
+    return TOPIC.check(function, "uses_default_arguments", cases=[{}], hidden_twin=False)(body)
+
+
+stepped_defaults("sgd_momentum", {"momentum": 0.9}, lr=0.1)
+stepped_defaults("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, lr=0.1)
+
 # -- fit_mlp -----------------------------------------------------------------------------------------------
-TOPIC.describe("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")
+TOPIC.about("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")
 XOR = {"X": np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), "y": np.array([0, 1, 1, 0])}
 
 
@@ -286,7 +305,7 @@ def setting(fit):
 
 def fit_check(name, fit, seeds, target, what, timeout=60.0):
     def body(ctx, case):
-        got = ctx.call("fit_mlp", **fit, **case, reuse=True)  # fast_enough times this same run
+        got = yield call("fit_mlp", **fit, **case, reuse=True)  # fast_enough times this same run
         acc = accuracy(ctx, fit, got.value)
         if acc < target:
             ctx.fail(f"reached {acc:.1%} training accuracy on {what}, expected at least {target:.0%}")
@@ -302,7 +321,7 @@ fit_check("fits_two_spirals", SPIRALS_FIT, (0,), 0.95, f"two spirals of 200 poin
 @TOPIC.check("fit_mlp", "fast_enough", cases=[{"rng": Rng(0)}], timeout=60.0)
 def fit_fast_enough(ctx, case):
     """Two spirals fitted (at least 95%) within 10x the reference solution's time (the run fits_two_spirals makes)."""
-    timing, got, _ = measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
+    timing, got, _ = yield from measure(ctx, "fit_mlp", {**SPIRALS_FIT, **case}, FIT_LIMIT)
     acc = accuracy(ctx, SPIRALS_FIT, got.value)
     if acc < 0.95:
         ctx.fail(f"must fit two spirals (at least 95%) before its speed counts; reached {acc:.1%}")

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from ..core import Mistake, Topic
+from ..core import Mistake, Topic, call
 from ..core.strategies import any_shape, array, inputs, size
 
 TOPIC = Topic("perceptron", "Rosenblatt's perceptron", difficulty="easy")
@@ -54,8 +54,8 @@ XOR_Y = np.array([0, 1, 1, 0])
 
 at_zero = Mistake("step_one_at_zero", "step(0) is 0.0: the condition is z > 0, not z >= 0",
                   variant=lambda z: (z >= 0).astype(float))
-TOPIC.describe("step", "the Heaviside step", "easy")
-TOPIC.function("step", inputs=inputs(z=any_shape().flatmap(lambda s: array(s, values=SMALL_INTS))),
+TOPIC.about("step", "the Heaviside step", "easy")
+TOPIC.compare("step", inputs=inputs(z=any_shape().flatmap(lambda s: array(s, values=SMALL_INTS))),
                cases=[{"z": np.array([-1.0, 0.0, 2.0])}], rule=lambda z: (z > 0).astype(np.float64),
                name="matches_rule", mistakes=[at_zero])
 
@@ -67,7 +67,7 @@ def predict_inputs(draw):
             "b": draw(small_ints)}
 
 
-TOPIC.function("perceptron_predict", inputs=predict_inputs(), name="matches_rule",
+TOPIC.compare("perceptron_predict", inputs=predict_inputs(), name="matches_rule",
                rule=lambda X, w, b: (X @ w + b > 0).astype(np.float64),
                mistakes=[Mistake("step_one_at_zero", "a point exactly on the boundary (z = 0) is class 0",
                                  variant=lambda X, w, b: (X @ w + b >= 0).astype(float))])
@@ -80,8 +80,9 @@ train_mistakes = [
     Mistake("step_one_at_zero", "predict 1 only when x.w + b > 0 (at the start w = 0, b = 0 predicts 0)",
             variant=lambda X, y, lr, max_epochs: rule(X, y, lr, max_epochs, step_at_zero=True)),
 ]
-TOPIC.describe("perceptron_train", "the perceptron learning rule", "medium")
-TOPIC.function("perceptron_train", inputs=training_sets(), name="matches_rule", rule=rule,
+TOPIC.about("perceptron_train", "the perceptron learning rule", "medium")
+TOPIC.compare("perceptron_train", inputs=training_sets(), name="matches_rule", rule=rule,
+               defaults={"lr": 1.0, "max_epochs": 100},
                returns=("w", "b", "errors"), mistakes=train_mistakes, max_examples=20)
 
 
@@ -90,7 +91,7 @@ TOPIC.function("perceptron_train", inputs=training_sets(), name="matches_rule", 
 def converges(ctx, case):
     """On linearly separable data the rule stops with every training point right."""
     X, y = separable(case["seed"])
-    got = ctx.call("perceptron_train", X=X, y=y, lr=1.0, max_epochs=1000)
+    got = yield call("perceptron_train", X=X, y=y, lr=1.0, max_epochs=1000)
     w, b, errors = _unpack(ctx, got.value)
     if len(errors) == 0 or errors[-1] != 0:
         ctx.fail(f"on separable data the last epoch should have 0 mistakes; errors ended with {list(errors[-3:])}")
@@ -103,7 +104,7 @@ def converges(ctx, case):
 @TOPIC.check("perceptron_train", "does_not_converge_on_xor", cases=[{"max_epochs": 25}])
 def xor(ctx, case):
     """XOR is not linearly separable: every epoch makes a mistake and all max_epochs run."""
-    got = ctx.call("perceptron_train", X=XOR_X, y=XOR_Y, lr=1.0, max_epochs=case["max_epochs"])
+    got = yield call("perceptron_train", X=XOR_X, y=XOR_Y, lr=1.0, max_epochs=case["max_epochs"])
     _, _, errors = _unpack(ctx, got.value)
     if len(errors) != case["max_epochs"] or min(errors, default=0) == 0:
         ctx.fail(f"on XOR, expected {case['max_epochs']} epochs each with mistakes, got errors={list(errors)}")

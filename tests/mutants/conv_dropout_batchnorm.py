@@ -1,6 +1,38 @@
 """Mutants for conv, dropout and batchnorm: one buggy copy of the reference per mistake the graders name."""
 from tests.support import Mutant
 
+#: Eval mode normalized without eps (spatial_batchnorm_forward calls this batchnorm_forward, as students' do).
+BATCHNORM_EVAL_WITHOUT_EPS = """
+    _reference_batchnorm_forward = batchnorm_forward
+    def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum=0.1, eps=1e-5):
+        if train:
+            return _reference_batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum, eps)
+        std = np.sqrt(running_var)
+        xhat = (x - running_mean) / std
+        return gamma * xhat + beta, running_mean.copy(), running_var.copy(), (xhat, gamma, 1.0 / std, train)
+    """
+
+#: A max-pool backward over output positions that writes each window's gradient with = (later windows overwrite
+#: the earlier ones where they overlap).
+MAX_POOL_GRAD_ASSIGNED = """
+    def max_pool2d_forward(x, kernel_size, stride=None):
+        k, s = kernel_size, kernel_size if stride is None else stride
+        out = _windows(x, k, k, s).max(axis=(4, 5))
+        return out, (x, k, s)
+
+    def max_pool2d_backward(dout, cache):
+        x, k, s = cache
+        N, C, Ho, Wo = dout.shape
+        dx = np.zeros(x.shape)
+        for i in range(Ho):
+            for j in range(Wo):
+                window = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(N, C, k * k)
+                mask = np.zeros((N, C, k * k))
+                np.put_along_axis(mask, window.argmax(axis=2)[..., None], 1.0, axis=2)
+                dx[:, :, i * s:i * s + k, j * s:j * s + k] = mask.reshape(N, C, k, k) * dout[:, :, i:i + 1, j:j + 1]
+        return dx
+    """
+
 MUTANTS = [
     # conv
     Mutant("conv_flipped_kernel", """
@@ -61,6 +93,10 @@ MUTANTS = [
                 dx[win] += np.where(x[win] == out, dout, 0.0)
             return dx
         """, "conv::max_pool2d_backward::ties_go_to_first_maximum", "max_pool_grad_to_every_maximum"),
+    Mutant("max_pool_grad_assigned", MAX_POOL_GRAD_ASSIGNED,
+           "conv::max_pool2d_backward::matches_autograd", "max_pool_grad_not_accumulated"),
+    Mutant("max_pool_grad_assigned_ties", MAX_POOL_GRAD_ASSIGNED,
+           "conv::max_pool2d_backward::ties_go_to_first_maximum", "max_pool_grad_not_accumulated"),
     Mutant("max_pool_default_stride_one", """
         _reference_max_pool2d_forward = max_pool2d_forward
         def max_pool2d_forward(x, kernel_size, stride=None):
@@ -98,6 +134,13 @@ MUTANTS = [
             mask = keep * (0.0 if p >= 1 else 1.0 / (1.0 - p))
             return x * mask, mask
         """, "dropout::dropout_forward::eval_is_identity", "dropout_active_in_eval"),
+    Mutant("dropout_p_1_divides_by_zero", """
+        def dropout_forward(x, p, train, rng):
+            if not train:
+                return x.copy(), None
+            mask = (rng.random(x.shape) >= p) / (1 - p)
+            return x * mask, mask
+        """, "dropout::dropout_forward::zeros_at_p_1", "p_1_divides_by_zero"),
     Mutant("dropout_fresh_mask_in_backward", """
         def dropout_forward(x, p, train, rng):
             if not train:
@@ -135,6 +178,23 @@ MUTANTS = [
             xhat = (x - x.mean(axis=0)) * inv_std
             return gamma * xhat + beta, running_mean.copy(), running_var.copy(), (xhat, gamma, inv_std, train)
         """, "batchnorm::batchnorm_forward::eval_matches_torch", "eval_uses_batch_statistics"),
+    Mutant("batchnorm_eval_without_eps", BATCHNORM_EVAL_WITHOUT_EPS,
+           "batchnorm::batchnorm_forward::eval_matches_torch", "eval_without_eps"),
+    Mutant("spatial_batchnorm_eval_without_eps", BATCHNORM_EVAL_WITHOUT_EPS,
+           "batchnorm::spatial_batchnorm_forward::eval_matches_torch", "eval_without_eps"),
+    Mutant("batchnorm_swapped_momentum_and_biased_variance", """
+        def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum=0.1, eps=1e-5):
+            if train:
+                mean, var = x.mean(axis=0), x.var(axis=0)
+                new_mean = momentum * running_mean + (1 - momentum) * mean
+                new_var = momentum * running_var + (1 - momentum) * var
+            else:
+                mean, var = running_mean, running_var
+                new_mean, new_var = running_mean.copy(), running_var.copy()
+            inv_std = 1.0 / np.sqrt(var + eps)
+            xhat = (x - mean) * inv_std
+            return gamma * xhat + beta, new_mean, new_var, (xhat, gamma, inv_std, train)
+        """, "batchnorm::batchnorm_forward::matches_torch", "swapped_momentum_and_biased_variance"),
     Mutant("batchnorm_eps_outside_sqrt", """
         _reference_batchnorm_forward = batchnorm_forward
         def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum=0.1, eps=1e-5):

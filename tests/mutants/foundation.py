@@ -111,6 +111,29 @@ MUTANTS = [
             p[np.arange(n), y] -= 1.0
             return float(loss), p / n
         """, "losses::softmax_cross_entropy::matches_torch", "naive_exp_overflow"),
+    Mutant("cross_entropy_labels_as_columns", """
+        def softmax_cross_entropy(logits, y):
+            n = logits.shape[0]
+            log_p = log_softmax(logits)
+            loss = -log_p[:, y].mean()
+            dlogits = np.exp(log_p)
+            dlogits[np.arange(n), y] -= 1.0
+            return float(loss), dlogits / n
+        """, "losses::softmax_cross_entropy::matches_torch", "labels_picked_as_columns"),
+    Mutant("cross_entropy_log_of_softmax", """
+        def softmax_cross_entropy(logits, y):
+            n = logits.shape[0]
+            p = softmax(logits)
+            loss = -np.log(p)[np.arange(n), y].mean()
+            dlogits = p.copy()
+            dlogits[np.arange(n), y] -= 1.0
+            return float(loss), dlogits / n
+        """, "losses::softmax_cross_entropy::matches_torch", "log_of_softmax"),
+    Mutant("mse_grad_over_rows", """
+        def mse_loss(pred, target):
+            diff = pred - target
+            return float(np.mean(diff**2)), 2.0 * diff / len(diff)
+        """, "losses::mse_loss::matches_torch", "mse_gradient_over_rows"),
     Mutant("mse_grad_missing_2", """
         def mse_loss(pred, target):
             diff = pred - target
