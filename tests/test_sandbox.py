@@ -3,11 +3,13 @@ cheats or breaks, gets a clear message, leaves nothing behind, and changes nobod
 import csv
 import json
 import os
+import shutil
 import pathlib
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -196,3 +198,66 @@ def test_the_child_runs_in_its_own_session_and_temp_dir(tmp_path):
 
 def test_layers_are_reported():
     assert LAYERS[:2] == ["process", "rlimits"]
+
+
+def test_a_call_s_cpu_time_is_the_child_s_clock_read_by_the_grader(tmp_path):
+    """Busy work shows in cpu_seconds, sleeping does not (wall time has both); nothing the child says is used."""
+    folder = write_module(tmp_path, "activations", hostile(
+        "if x[0] > 0:\n    end = time.process_time() + x[0]\n    while time.process_time() < end:\n        pass\n"
+        "else:\n    time.sleep(-x[0])\nreturn x, x", "import time"))
+    import numpy as np
+
+    with SandboxExecutor(folder) as executor:
+        busy = executor.call("activations", "relu_forward", (np.array([0.3]),))
+        asleep = executor.call("activations", "relu_forward", (np.array([-0.3]),))
+        batch = executor.call_batch("activations", [[("relu_forward", (np.array([0.2]),))],
+                                                    [("relu_forward", (np.array([0.1]),))]])
+    assert busy.ok and 0.3 <= busy.cpu_seconds < busy.seconds + 0.01
+    assert asleep.ok and asleep.seconds >= 0.3 and asleep.cpu_seconds < 0.1
+    first, second = batch[0][0], batch[1][0]
+    assert first.cpu_seconds >= 0.2 and 0.1 <= first.cpu_seconds + second.cpu_seconds - 0.2 < 0.15
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_children_are_forked_fresh_and_leave_nothing_behind(tmp_path):
+    """Each child is a fork of this process's fork server, with its own random state; closed, it is gone (reaped,
+    its temp dir removed)."""
+    folder = write_module(tmp_path, "activations", hostile(
+        "return np.array([os.getpid(), os.getppid(), np.random.random()]), x", "import os"))
+    import numpy as np
+
+    seen = []
+    for _ in range(2):
+        with SandboxExecutor(folder) as executor:
+            (pid, parent, draw), _ = executor.call("activations", "relu_forward", (np.zeros(1),)).value
+            seen.append((int(pid), int(parent), draw, executor.workdir))
+    (first, server, draw1, dir1), (second, server2, draw2, dir2) = seen
+    assert server == server2 == executor.server.process.pid != os.getpid()
+    assert first != second and draw1 != draw2
+    assert _gone(first) and _gone(second) and not os.path.exists(dir1) and not os.path.exists(dir2)
+
+
+def test_a_grading_process_that_dies_takes_its_fork_server_and_child_along(tmp_path):
+    folder = write_module(tmp_path, "activations", hostile("time.sleep(600)", "import time"))
+    script = (f"import os, sys, threading, time, numpy as np\nsys.path.insert(0, {str(ROOT)!r})\n"
+              "from dlgrade.execution.sandbox import SandboxExecutor\n"
+              f"e = SandboxExecutor({str(folder)!r})\ne._ensure_child()\n"
+              "print(e.server.process.pid, e.child_pid, e.workdir, flush=True)\n"
+              "threading.Timer(1.0, lambda: os._exit(9)).start()\n"
+              "e.call('activations', 'relu_forward', (np.zeros(1),), timeout=600)\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 9, run.stderr
+    server, child, workdir = run.stdout.split()
+    for _ in range(100):
+        if _gone(int(server)) and _gone(int(child)):
+            break
+        time.sleep(0.05)
+    assert _gone(int(server)) and _gone(int(child))
+    shutil.rmtree(workdir)  # the grading process's own temp dir: it had no chance to remove it

@@ -1,25 +1,30 @@
 """SandboxExecutor: untrusted code in a fresh, locked-down child process.
 
 The judging process never imports student code. Each executor (one per
-submission) starts one warm child, ``python -I -S sandbox_child.py``, in a temp
-directory holding only a copy of the submission's modules and of the runtime
-(see sandbox_child.py), with an allow-listed environment, its own session,
-rlimits, and the kernel guards available here (Landlock, seccomp). Calls go
-over pipes as .npy frames (wire.py). A wall-clock deadline kills the whole
-process group; a crashed or killed child is replaced for the next call (its
-state, such as layer caches, is lost with it).
+submission) runs it in a child of its own, in a temp directory holding only a
+copy of the submission's modules, with an allow-listed environment, its own
+session, rlimits, and the kernel guards available here (network namespace,
+Landlock, a separate uid, seccomp). Children are forked by this process's fork
+server (forkserver.py), which has imported numpy and the runtime once, and each
+locks itself down after the fork, before any student code is imported (see
+sandbox_child.py). Calls go over pipes as .npy frames (wire.py). A wall-clock
+deadline kills the whole process group; a crashed or killed child is replaced
+for the next call (its state, such as layer caches, is lost with it).
+
+A call's ``seconds`` is wall time, pipes included; its ``cpu_seconds`` is the
+child's CPU clock, read here before the request and after each reply (never
+anything the child reports), so a speed limit can compare it with the
+reference's CPU time in this process.
 """
 from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import os
 import pathlib
 import select
 import shutil
 import signal
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -27,8 +32,10 @@ import time
 
 from . import wire
 from .executor import CallResult, Executor, refs_in
+from .forkserver import ForkServerError, fork_server
 
-RUNTIME_FILES = ("sandbox_child.py", "executor.py", "inprocess.py", "loading.py", "values.py", "wire.py")
+#: The child's runtime, loaded by the fork server from this folder (sandbox_child.py is the server's script).
+RUNTIME = pathlib.Path(__file__).parent
 #: Packages the child may read (besides the standard library): numpy and what Gymnasium needs.
 READABLE_PACKAGES = ("numpy", "gymnasium", "cloudpickle", "typing_extensions", "farama_notifications")
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache")
@@ -36,6 +43,17 @@ MAX_SUBMISSION_BYTES = 5 * 2**20
 GRACE_SECONDS = 2.0  # the child's own alarm fires first; the kill is the backstop
 MAX_CRASHES = 10  # after this many, a submission's remaining calls are not run
 IMPORT_SECONDS = 30.0
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time (all threads) that process ``pid`` has used, read from the kernel by the trusted side;
+    None where it cannot be read (not Linux, or the process is gone)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return time.clock_gettime(((~pid) << 3) | 2)  # the process's CPUCLOCK_SCHED clock (linux/posix-timers.h)
+    except OSError:
+        return None
 
 
 def _package_paths(name: str) -> list[str]:
@@ -96,6 +114,28 @@ def _separate_uid():
     return NOBODY if all(_readable_by_others(p) for p in needed) else None
 
 
+def _server_settings() -> tuple[list[str], dict, dict]:
+    """How this process's fork server is started: its command line, configuration and environment."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           # glibc would map and unmap every large temporary (an im2col matrix, say) on each call and
+           # fault its pages in again; the address-space rlimit bounds what the heap may keep.
+           "MALLOC_MMAP_THRESHOLD_": str(2**30), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # CPU workarounds this machine may need
+        if name in os.environ:
+            env[name] = os.environ[name]
+    # -S: no site module, so no .pth file runs (they cost ~40 ms, and an editable install's finder would
+    # point into the kit); the server puts the package folders on sys.path. Each child sets HOME and TMPDIR.
+    argv = [sys.executable, "-I", "-S", str(RUNTIME / "sandbox_child.py")]
+    return argv, {"runtime": str(RUNTIME), "package_dirs": _package_dirs(), "seccomp": True}, env
+
+
+def prestart() -> None:
+    """Start this process's fork server now, without waiting for it (a grading worker does, before its
+    first submission)."""
+    fork_server(*_server_settings())
+
+
 def sandbox_layers() -> list[str]:
     """The protection layers a child gets on this machine (probed by starting one)."""
     return list(_probe())
@@ -125,7 +165,8 @@ class SandboxExecutor(Executor):
         super().__init__(folder)
         self.memory_mb, self.cpu_seconds, self.file_mb, self.frame_cap = memory_mb, cpu_seconds, file_mb, frame_mb * 2**20
         self.use_landlock, self.use_seccomp, self.use_netns = landlock, seccomp, netns
-        self.process: subprocess.Popen | None = None
+        self.server = None  # the fork server that started the current child
+        self.child_pid: int | None = None  # the child's pid, and its process group's
         self.workdir: str | None = None
         self.layers: list[str] = []
         self.generation = 0  # bumps when a child is replaced: earlier call ids are then gone
@@ -138,9 +179,8 @@ class SandboxExecutor(Executor):
     # -- child lifecycle ------------------------------------------------------------
     def _prepare_workdir(self) -> str:
         workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
-        submission, runtime = os.path.join(workdir, "submission"), os.path.join(workdir, "runtime")
+        submission = os.path.join(workdir, "submission")
         os.mkdir(submission)
-        os.mkdir(runtime)
         total = 0
         for path in sorted(self.folder.glob("*.py")):  # modules only, no links, bounded size
             if path.is_symlink() or not path.is_file():
@@ -149,10 +189,6 @@ class SandboxExecutor(Executor):
             if total > MAX_SUBMISSION_BYTES:
                 break
             shutil.copyfile(path, os.path.join(submission, path.name))
-        here = pathlib.Path(__file__).parent
-        for name in RUNTIME_FILES:
-            shutil.copyfile(here / name, os.path.join(runtime, name))
-        pathlib.Path(runtime, "__init__.py").write_text("")
         uid = _separate_uid()
         if uid is not None:
             for root, dirs, files in os.walk(workdir):
@@ -160,55 +196,56 @@ class SandboxExecutor(Executor):
                     os.chown(name, uid, uid)
         return workdir
 
-    def _ensure_child(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            return
-        self._stop_child()
-        self.workdir = self._prepare_workdir()
-        config = {
+    def _child_config(self) -> dict:
+        """What the child locks itself down with (its first message, read before any student code)."""
+        return {
             "workdir": self.workdir, "submission": os.path.join(self.workdir, "submission"),
-            "runtime": os.path.join(self.workdir, "runtime"),
             "memory_bytes": self.memory_mb * 2**20, "cpu_seconds": self.cpu_seconds,
             "file_bytes": self.file_mb * 2**20, "frame_cap": self.frame_cap,
             "landlock": self.use_landlock and sys.platform == "linux", "seccomp": self.use_seccomp,
             "write_dirs": [self.workdir], "device_files": ["/dev/null", "/dev/urandom", "/dev/zero"],
             "netns": self.use_netns and sys.platform == "linux", "uid": _separate_uid(),
-            "package_dirs": _package_dirs(),
             **_filesystem_view(),
         }
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.workdir, "TMPDIR": self.workdir,
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               # glibc would map and unmap every large temporary (an im2col matrix, say) on each call and
-               # fault its pages in again; the address-space rlimit bounds what the heap may keep.
-               "MALLOC_MMAP_THRESHOLD_": str(2**30), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # CPU workarounds this machine may need
-            if name in os.environ:
-                env[name] = os.environ[name]
-        self.process = subprocess.Popen(
-            # -S: no site module, so no .pth file runs in the child (they cost ~40 ms, and an editable
-            # install's finder would point into the kit); the child puts the package folders on sys.path.
-            [sys.executable, "-I", "-S", os.path.join(self.workdir, "runtime", "sandbox_child.py"), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
-            start_new_session=True, close_fds=True)
-        self._to_child, self._from_child = self.process.stdin.fileno(), self.process.stdout.fileno()
+
+    def _child_alive(self) -> bool:
+        """A child that is still there: its pipe has nothing to read between calls (a dead one's reads end of file)."""
+        if self.child_pid is None or not self.server.alive():
+            return False
+        readable, _, _ = select.select([self._from_child], [], [], 0)
+        return not readable
+
+    def _ensure_child(self) -> None:
+        if self._child_alive():
+            return
+        self._stop_child()
+        self.workdir = self._prepare_workdir()
+        try:
+            self.server = fork_server(*_server_settings())
+            spawned = self.server.spawn()
+        except ForkServerError:  # it died since the last child: once more, with a new one
+            self.server = fork_server(*_server_settings())
+            spawned = self.server.spawn()
+        self.child_pid, self._to_child, self._from_child = spawned
         self.generation += 1
+        wire.send(self._to_child, self._child_config())
         header, _ = self._receive(deadline=time.monotonic() + 60)
         self.layers = list(header.get("layers", []))
 
     def _stop_child(self) -> None:
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
-            for stream in (self.process.stdin, self.process.stdout):
+        if self.child_pid is not None:
+            if self.server.alive():  # else the child died with it (and may be reaped by now: no kill)
                 try:
-                    stream.close()
+                    os.killpg(self.child_pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                self.server.reap(self.child_pid)
+            for fd in (self._to_child, self._from_child):
+                try:
+                    os.close(fd)
                 except OSError:
                     pass
-            self.process = None
+            self.child_pid = self._to_child = self._from_child = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -225,12 +262,7 @@ class SandboxExecutor(Executor):
         return wire.receive(self._from_child, self.frame_cap)
 
     def _crash_message(self) -> str:
-        code = None
-        if self.process:
-            try:
-                code = self.process.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                pass
+        code = self.server.exit_code(self.child_pid, timeout=1.0) if self.child_pid is not None else None
         if code is None:
             return "the process running your code stopped answering"
         if code < 0:
@@ -300,7 +332,10 @@ class SandboxExecutor(Executor):
                                                "but the process that held it crashed")
         return None
 
-    def _result(self, function: str, header: dict, value, seconds: float) -> CallResult:
+    def _child_cpu(self) -> float | None:
+        return process_cpu_seconds(self.child_pid) if self.child_pid is not None else None
+
+    def _result(self, function: str, header: dict, value, seconds: float, cpu_seconds: float | None) -> CallResult:
         """A CallResult from the child's reply, every field checked and bounded."""
         call_id = header.get("call_id")
         if isinstance(call_id, int):
@@ -309,7 +344,8 @@ class SandboxExecutor(Executor):
         if status not in ("ok", "not_implemented", "error", "timeout", "forbidden", "missing"):
             return CallResult("error", message=f"{function}(): malformed reply from the sandbox", seconds=seconds)
         return CallResult(status, value=value, message=str(header.get("message", ""))[:4000], call_id=call_id,
-                          seconds=seconds, mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
+                          seconds=seconds, cpu_seconds=cpu_seconds,
+                          mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
                           output=str(header.get("output", ""))[:4096])
 
@@ -324,7 +360,7 @@ class SandboxExecutor(Executor):
             return [[refusal] if chain else [] for chain in chains]
         request = {"op": "batch", "topic": topic, "timeout": timeout,
                    "chains": [[[function, collect, keep] for function, _, collect, keep in chain] for chain in chains]}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), self._child_cpu()
         try:
             wire.send(self._to_child, request, [[call[1] for call in chain] for chain in chains])
         except OSError as exc:
@@ -342,11 +378,13 @@ class SandboxExecutor(Executor):
                     done.append(answer)
                     break
                 header, value = answer
-                now = time.perf_counter()
-                # The first reply's seconds run from sending the request, taken here and never by the child:
-                # a single call's timing. Later replies stream in while calls run: not timings.
-                done.append(self._result(function, header, value, now - start))
-                start = now
+                now, cpu_now = time.perf_counter(), self._child_cpu()
+                # Timings are taken here, never by the child. The first reply's run from sending the request:
+                # a single call's timing. Later replies stream in while calls run: wall times are not timings;
+                # CPU times (the child's clock between replies) are, roughly (the child runs on meanwhile).
+                used = cpu_now - cpu if cpu is not None and cpu_now is not None else None
+                done.append(self._result(function, header, value, now - start, used))
+                start, cpu = now, cpu_now
                 if not done[-1].ok:
                     break
         return results

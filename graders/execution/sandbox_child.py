@@ -1,32 +1,57 @@
-"""The sandboxed child: ``python -I -S sandbox_child.py CONFIG_JSON``.
+"""The sandbox's untrusted side: a fork server, and the locked-down children it forks.
 
-Runs in a temp directory holding only the submission and a copy of the
-runtime (this file, executor.py, loading.py, values.py, wire.py). It locks
-itself down before any student code is imported: rlimits, then Landlock (a
-filesystem view without torch, the kit or hidden data; no TCP; no signals
-outside its own domain), then seccomp (no fork, exec, sockets, ptrace). Then
-it serves calls: one message in, one message out, over file descriptors that
-are not stdin/stdout (those go to /dev/null, so stray writes cannot forge a
-reply).
+``python -I -S sandbox_child.py CONFIG_JSON`` starts the fork server (forkserver.py
+starts it, one per grading process, before the first submission arrives). It is
+a plain interpreter (no site module, an allow-listed environment, fds 0/1/2 on
+/dev/null, a session of its own) that imports numpy, pyseccomp and the runtime
+(executor.py, inprocess.py, loading.py, values.py, wire.py) once, then answers
+the grader on a Unix socket, one JSON line per request:
+
+* ``spawn``, with the child's two pipe ends attached (SCM_RIGHTS): fork a
+  child; answer its pid.
+* ``status`` (pid, timeout): the child's exit status (as ``Popen.returncode``)
+  once it has ended, or null; the child is not reaped, so its pid (and process
+  group) stays the grader's to kill.
+* ``reap`` (pid): wait for the child and release it.
+* end of file (the grader is gone): exit; the children die with it
+  (PR_SET_PDEATHSIG).
+
+The fork server never imports student code. A child, right after the fork and
+before anything else, closes every descriptor but its two pipe ends, asks to be
+killed when the fork server dies, starts its own session and puts /dev/null on
+fds 0/1/2 (so stray writes cannot forge a reply). It then reads its
+configuration (the grader's first message on its pipe), moves into its temp
+directory (a copy of the submission), and locks itself down: rlimits, a network
+namespace, Landlock (a filesystem view without torch, the kit or hidden data;
+no TCP; no signals outside its own domain), a separate uid where the grader is
+root, then seccomp (no fork, exec, sockets, ptrace). Only then does it serve
+calls, importing the student's modules when asked.
 """
 import ctypes
 import errno
+import gc
+import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
 import resource
 import signal
+import socket
 import struct
 import sys
+import time
+
+#: The grader's configuration message (the first on a child's pipe) is at most this long.
+CONFIG_CAP = 2**24
+PR_SET_PDEATHSIG = 1
 
 
 def load_runtime(folder):
-    """Import executor.py and friends as a package of their own, without the kit's __init__."""
-    spec = importlib.util.spec_from_file_location("dlgrade_runtime", os.path.join(folder, "__init__.py"),
-                                                  submodule_search_locations=[folder])
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["dlgrade_runtime"] = package
-    spec.loader.exec_module(package)
+    """Import executor.py and friends from ``folder`` as a package of their own (its __init__ is not run)."""
+    spec = importlib.machinery.ModuleSpec("dlgrade_runtime", None, is_package=True)
+    spec.submodule_search_locations = [folder]
+    sys.modules["dlgrade_runtime"] = importlib.util.module_from_spec(spec)
     return (importlib.import_module("dlgrade_runtime.inprocess"), importlib.import_module("dlgrade_runtime.wire"),
             importlib.import_module("dlgrade_runtime.values"))
 
@@ -143,21 +168,135 @@ def apply_seccomp(sc):
     return True
 
 
-def main():
-    config = json.loads(sys.argv[1])
-    sys.path.extend(config["package_dirs"])  # started with -S: numpy and friends, without running .pth files
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the grading process
-    # Private channel first: fds 0/1/2 become /dev/null so nothing the student prints reaches the parent.
-    channel_in, channel_out = os.dup(0), os.dup(1)
+# -- the fork server ----------------------------------------------------------------
+
+class Runtime:
+    """What the fork server loaded once for all its children."""
+
+    def __init__(self, config):
+        sys.path.extend(config["package_dirs"])  # started with -S: numpy and friends, without running .pth files
+        self.executor_module, self.wire, self.values = load_runtime(config["runtime"])
+        import numpy
+
+        self.numpy = numpy
+        numpy.random.seed()  # its first call imports what seeding needs: here once, not in every child
+        self.seccomp = load_seccomp() if config["seccomp"] else None  # its library loads before any lockdown
+        self.server_pid = os.getpid()
+
+
+def serve_forks(config):
+    runtime = Runtime(config)
+    control = socket.socket(fileno=config["control_fd"])
+    children = set()
+    send_line(control, {"ready": True, "pid": runtime.server_pid})
+    while True:
+        request, fds = receive_line(control)
+        if request is None:  # the grader is gone; our children get SIGKILL as we exit
+            os._exit(0)
+        try:
+            send_line(control, answer(request, fds, control, runtime, children))
+        except OSError as exc:  # fork failed (process limits?), or a child already gone: the grader hears why
+            send_line(control, {"error": f"{type(exc).__name__}: {exc}"})
+
+
+def answer(request, fds, control, runtime, children):
+    """The fork server's answer to one request (see the module docstring)."""
+    op, pid = request.get("op"), request.get("pid")
+    if op == "spawn" and len(fds) == 2:
+        pid = fork_child(control, fds, runtime)
+        children.add(pid)
+        return {"pid": pid}
+    for fd in fds:
+        os.close(fd)
+    if op == "status" and pid in children:
+        return {"code": exit_code(pid, float(request.get("timeout", 0)))}
+    if op == "reap" and pid in children:
+        children.discard(pid)
+        return {"code": os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}
+    return {"error": f"bad request {request!r}"}
+
+
+def exit_code(pid, timeout):
+    """The child's exit status once it has ended (within ``timeout`` seconds), without reaping it; or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if info is not None and info.si_pid == pid:
+            return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
+
+
+def fork_child(control, fds, runtime):
+    channel_in, channel_out = fds
+    # What the server holds is never collected in a child: a collection there would touch (and so copy)
+    # every page of it.
+    gc.freeze()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(channel_in)
+        os.close(channel_out)
+        raise
+    if pid == 0:
+        try:
+            control.close()
+            child_main(channel_in, channel_out, runtime)
+        finally:
+            os._exit(1)
+    os.close(channel_in)
+    os.close(channel_out)  # only the child holds its end now: the grader sees end of file when it dies
+    return pid
+
+
+def send_line(control, message):
+    control.sendall(json.dumps(message).encode() + b"\n")
+
+
+def receive_line(control):
+    """The next request and the descriptors that came with it; (None, []) at end of file."""
+    data, fds = b"", []
+    while not data.endswith(b"\n"):
+        chunk, received, _, _ = socket.recv_fds(control, 1 << 16, 2)
+        fds += received
+        if not chunk:
+            for fd in fds:
+                os.close(fd)
+            return None, []
+        data += chunk
+    return json.loads(data), fds
+
+
+# -- a child ----------------------------------------------------------------------
+
+def detach(channel_in, channel_out, server_pid):
+    """Right after the fork: nothing of the fork server's but the two pipe ends; die with it; a session of our
+    own; fds 0/1/2 on /dev/null so nothing the student prints reaches the grader."""
+    low, high = sorted((channel_in, channel_out))
+    for start, stop in ((3, low), (low + 1, high), (high + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])):
+        if start < stop:
+            os.closerange(start, stop)
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != server_pid:  # the fork server died before the line above
+        os._exit(1)
+    os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    os.close(devnull)
     sys.stdin = sys.stdout = sys.stderr = open(os.devnull, "w")
+    sys.argv = sys.argv[:1]
+
+
+def lock_down(config, runtime):
+    """Everything the child may do from here on: limits, then the kernel guards. The active layers."""
+    os.environ.update(HOME=config["workdir"], TMPDIR=config["workdir"])
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None
     os.chdir(config["workdir"])
+    runtime.numpy.random.seed()  # not the fork server's state: each child draws its own, as a fresh process would
     set_limits(config)
-    executor_module, wire, values = load_runtime(config["runtime"])
-    import numpy  # noqa: F401 - imported before the filesystem closes
-    seccomp = load_seccomp() if config["seccomp"] else None  # its library loads before the filesystem closes
     layers = []
     if config["netns"] and isolate_network():
         layers.append("netns")
@@ -165,20 +304,38 @@ def main():
         layers.append("landlock")
     if config["uid"] is not None and drop_to(config["uid"]):
         layers.append(f"uid {config['uid']}")
-    if seccomp is not None and apply_seccomp(seccomp):
+    if config["seccomp"] and runtime.seccomp is not None and apply_seccomp(runtime.seccomp):
         layers.append("seccomp")
-    values.MAX_ARRAY_BYTES = config["frame_cap"]
-    executor = executor_module.InProcessExecutor(config["submission"], resident=True)
-    wire.send(channel_out, {"ready": True, "layers": layers, "pid": os.getpid()})
+    return layers
 
-    def reply(channel, header, value) -> bool:
+
+def child_main(channel_in, channel_out, runtime):
+    detach(channel_in, channel_out, runtime.server_pid)
+    wire = runtime.wire
+    config, _ = wire.receive(channel_in, CONFIG_CAP)
+    layers = lock_down(config, runtime)
+    runtime.values.MAX_ARRAY_BYTES = config["frame_cap"]
+    executor = runtime.executor_module.InProcessExecutor(config["submission"], resident=True)
+    wire.send(channel_out, {"ready": True, "layers": layers, "pid": os.getpid()})
+    serve(executor, runtime, config, channel_in, channel_out)
+
+
+def serve(executor, runtime, config, channel_in, channel_out):
+    """Calls, one message in and one message out per call, until the grader closes the channel."""
+    wire = runtime.wire
+
+    def reply(header, value) -> bool:
         """Send one call's result; if its value cannot be sent, an error in its place (False)."""
         try:
-            wire.send(channel, header, value)
+            wire.send(channel_out, header, value)
             return True
         except (TypeError, ValueError, OSError) as exc:
-            wire.send(channel, dict(header, status="error", message=f"the result could not be sent back: {exc}"))
+            wire.send(channel_out, dict(header, status="error", message=f"the result could not be sent back: {exc}"))
             return False
+
+    def emit(result):
+        if not reply(describe(result), result.value):
+            result.status = "error"  # what the grader was told: the chain ends here on both sides
 
     while True:
         try:
@@ -187,15 +344,11 @@ def main():
             os._exit(0)
         if request.get("op") == "load":
             module = executor._module(request["topic"])
-            failed = isinstance(module, executor_module.CallResult)
+            failed = isinstance(module, runtime.executor_module.CallResult)
             wire.send(channel_out, {"status": module.status if failed else "ok",
                                     "message": module.message if failed else ""})
             continue
         # A batch of chains of calls (a single call is a batch of one): one reply per call, as it ends.
-        def emit(result):
-            if not reply(channel_out, describe(result), result.value):
-                result.status = "error"  # what the grader was told: the chain ends here on both sides
-
         chains = [[(function, tuple(a), collect, keep) for (function, collect, keep), a in zip(chain, chain_args)]
                   for chain, chain_args in zip(request["chains"], args)]
         executor._invoke_batch(request["topic"], chains, request["timeout"], emit)
@@ -208,4 +361,4 @@ def describe(result):
 
 
 if __name__ == "__main__":
-    main()
+    serve_forks(json.loads(sys.argv[1]))

@@ -125,6 +125,10 @@ def _init_worker(settings: dict, parent: int) -> None:
     signal.signal(signal.SIGTERM, _worker_stopped)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     try:
+        if settings["executor"] == "sandbox":
+            from ..execution import sandbox
+
+            sandbox.prestart()  # the fork server imports numpy while the topics load here
         _WORKER.update(grader=make_grader(settings), topics=load_topics(settings), settings=settings, executor=None)
     except Exception as err:  # noqa: BLE001 - reported per submission instead of breaking the pool
         _WORKER["failed"] = f"the grading worker could not start: {type(err).__name__}: {err}"

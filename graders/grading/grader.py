@@ -2,7 +2,6 @@
 trusted reference that speed limits are timed against."""
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import hashlib
 import os
@@ -12,7 +11,6 @@ import time
 from .. import __version__
 from ..core import Oracle, Report, run_check
 from ..execution.inprocess import InProcessExecutor
-from ..execution.sandbox import SandboxExecutor
 
 #: Seeds: public checks use PUBLIC_SEED; hidden checks use DLGRADE_HIDDEN_SEED (an instructor's secret) when set.
 PUBLIC_SEED = 20261127
@@ -42,36 +40,14 @@ class ReferenceExecutor(InProcessExecutor):
         self._held_total = 0
 
 
-class SandboxedReference(SandboxExecutor):
-    """The trusted reference in a sandbox child, for timing beside a sandboxed submission: both then pay
-    the same transfer of arguments and results. The child keeps every returned value, so it is
-    replaced after ``RECYCLE_AFTER`` calls."""
-
-    RECYCLE_AFTER = 400
-
-    def __init__(self, folder):
-        super().__init__(folder)
-        self.calls = 0
-        atexit.register(self.close)
-
-    def _invoke(self, *args):
-        self.calls += 1
-        return super()._invoke(*args)
-
-    def forget(self) -> None:
-        if self.calls >= self.RECYCLE_AFTER:
-            self.close()
-            self.calls = 0
+_REFERENCES: dict[pathlib.Path, ReferenceExecutor] = {}
 
 
-_REFERENCES: dict[tuple, object] = {}
-
-
-def reference_executor(folder: pathlib.Path, sandboxed: bool = False):
-    """The trusted reference (one per process and folder): in this process, or in a sandbox child."""
-    key = (pathlib.Path(folder), sandboxed)
+def reference_executor(folder: pathlib.Path) -> ReferenceExecutor:
+    """The trusted reference (one per process and folder), in this process."""
+    key = pathlib.Path(folder)
     if key not in _REFERENCES:
-        _REFERENCES[key] = SandboxedReference(folder) if sandboxed else ReferenceExecutor(folder)
+        _REFERENCES[key] = ReferenceExecutor(folder)
     return _REFERENCES[key]
 
 
@@ -94,11 +70,12 @@ class Grader:
         return [c for c in topic.checks if c.visibility == "public" or self.hidden]
 
     def reference_for(self, executor):
-        """The reference, run under the conditions of ``executor``: in this process for an in-process
-        executor (the student's own grading), in a sandbox child for a sandboxed one."""
+        """The reference that ``executor``'s calls are timed against: in this process, whatever the executor.
+        Limits compare CPU time, which every executor measures on the trusted side around the call alone
+        (a sandbox reads its child's CPU clock), so the sandbox's pipes are not in a sandboxed call's time."""
         if self.reference is None:
             raise FileNotFoundError(f"the reference solutions are not installed (set {REFERENCE_ENV})")
-        return reference_executor(self.reference, sandboxed=isinstance(executor, SandboxExecutor))
+        return reference_executor(self.reference)
 
     def run(self, check, executor):
         seed = PUBLIC_SEED if check.visibility == "public" else hidden_seed()
