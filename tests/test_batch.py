@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from dlgrade.registry import available_topics
+from dlgrade.execution.loading import MAX_MODULE_BYTES
 from dlgrade.grading.intake import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES, scan
 from tests.support import ROOT, SOLUTIONS, grade, write_module
 
@@ -294,6 +295,10 @@ def test_zip_safety_and_layouts(tmp_path):
     make_zip(subs / "many.zip", {f"f{i}.txt": "" for i in range(MAX_SUBMISSION_FILES + 1)})
     make_zip(subs / "bomb.zip", {"activations.py": module, "pad.bin": b"\0" * (MAX_SUBMISSION_BYTES + 1)})
     make_zip(subs / "empty.zip", {"README.md": "no modules"})
+    big_module = module + "\n# " + "x" * MAX_MODULE_BYTES + "\n"
+    make_zip(subs / "big_modules.zip", {"activations.py": big_module})
+    (subs / "big_folder").mkdir()
+    (subs / "big_folder" / "activations.py").write_text(big_module)
     (subs / "folder").mkdir()
     (subs / "folder" / "activations.py").write_text(module)
     (subs / "folder.zip").write_bytes((subs / "flat.zip").read_bytes())  # same id as the folder
@@ -302,7 +307,8 @@ def test_zip_safety_and_layouts(tmp_path):
     assert found["flat.zip"].content_hash == found["wrapped.zip"].content_hash == found["folder"].content_hash
     expected = {"dotdot.zip": "unsafe path", "absolute.zip": "unsafe path", "link.zip": "symbolic link",
                 "many.zip": "entries", "bomb.zip": "more than 50 MB", "empty.zip": "no Python modules",
-                "folder.zip": "same student id"}
+                "folder.zip": "same student id", "big_modules.zip": "modules hold over 5 MB",
+                "big_folder": "modules hold over 5 MB"}
     for entry, fragment in expected.items():
         assert found[entry].error and fragment in found[entry].error, (entry, found[entry].error)
     assert found["folder.zip"].student == "folder.zip" and found["flat.zip"].student == "flat"
@@ -456,3 +462,18 @@ def test_grade_accepts_any_string_as_the_hidden_seed(tmp_path):
     with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:
         (row,) = csv.DictReader(handle)
     assert row["status"] == "ok" and row["total"] == row["max"]
+
+
+def test_a_sandbox_grades_none_of_a_folder_over_the_module_limit(tmp_path):
+    """One limit for intake and the sandbox: past it nothing runs, never only the modules that fit."""
+    from dlgrade.core import Outcome
+    from dlgrade.execution.sandbox import SandboxExecutor
+    from tests.support import grader
+    from dlgrade.registry import load_topic
+
+    solution_folder(tmp_path / "sub", ["activations"])
+    (tmp_path / "sub" / "padding.py").write_text("# " + "x" * MAX_MODULE_BYTES + "\n")
+    check = next(c for c in load_topic("activations").checks if c.id == "activations::relu_forward::matches_torch")
+    with SandboxExecutor(tmp_path / "sub") as executor:
+        verdict = grader().run(check, executor)
+    assert verdict.outcome is Outcome.ERROR and "over the limit of 5 MB" in verdict.message

@@ -157,3 +157,15 @@ def test_a_kind_declared_by_a_topic_is_made_live_by_the_executor(toy):
 
     result, _ = verdict(body, [{}], toy)
     assert result.outcome is Outcome.PASSED, result.message
+
+
+@pytest.mark.skipif(__import__("sys").platform != "linux", reason="the sandbox's kernel guards are Linux features")
+def test_a_kind_declared_by_a_topic_reaches_a_sandboxed_child(toy):
+    from dlgrade.execution.sandbox import SandboxExecutor
+
+    def body(ctx, case):
+        got = yield call("scaled", x=np.ones(2), scale=Scale(3.0))
+        ctx.expect(got, (np.full(2, 3.0),), ("out",))
+
+    result, _ = verdict(body, [{}], toy, executor=SandboxExecutor)
+    assert result.outcome is Outcome.PASSED, result.message

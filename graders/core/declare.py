@@ -192,8 +192,7 @@ class Topic:
             {"strategy": None, "cases": tuple(cases)}
         return self.add(Check(self.name, function, "uses_default_arguments", body, **own, points=1.0,
                               max_examples=examples, timeout=check.timeout,
-                              description=f"{function}() called without {shown} behaves as with them"),
-                        hidden_twin=False)
+                              description=f"{function}() called without {shown} behaves as with them"))
 
     def limit(self, function: str, *, inputs: dict, factor: float, hint: str = "", name: str = "fast_enough",
               returns=("out",), forward: str | None = None, cache_index: int = 1, differentiable: int = 1,

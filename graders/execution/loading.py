@@ -21,6 +21,18 @@ from dataclasses import dataclass, field
 #: Top-level modules student code may import: numpy and the standard library.
 ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"numpy"}
 PACKAGE_PREFIX = "dlgrade_impl_"
+#: The most a submission's modules (its top-level .py files) may hold together: intake refuses a larger one,
+#: and a sandbox grades none of a folder past it (never only some of its modules).
+MAX_MODULE_BYTES = 5 * 2**20
+
+
+def modules_too_large(folder: pathlib.Path) -> str | None:
+    """Why the modules of ``folder`` are over MAX_MODULE_BYTES together, or None."""
+    total = sum(p.stat().st_size for p in folder.glob("*.py") if p.is_file() and not p.is_symlink())
+    if total <= MAX_MODULE_BYTES:
+        return None
+    return (f"the submission's modules hold {total / 2**20:.1f} MB together, over the limit of "
+            f"{MAX_MODULE_BYTES // 2**20} MB")
 _counter = itertools.count()
 
 

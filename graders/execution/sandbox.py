@@ -30,16 +30,17 @@ import sysconfig
 import tempfile
 import time
 
-from . import wire
-from .executor import CallResult, Executor, refs_in
+from . import values, wire
+from .executor import CallResult, Executor
+from .loading import modules_too_large
+from .values import refs_in
 from .forkserver import ForkServerError, fork_server
 
 #: The child's runtime, loaded by the fork server from this folder (sandbox_child.py is the server's script).
 RUNTIME = pathlib.Path(__file__).parent
-#: Packages the child may read (besides the standard library): numpy and what Gymnasium needs.
-READABLE_PACKAGES = ("numpy", "gymnasium", "cloudpickle", "typing_extensions", "farama_notifications")
+#: Packages the child may read (besides the standard library).
+READABLE_PACKAGES = ("numpy",)  # and what the argument kinds topics declare need (values.Kind.packages)
 SYSTEM_LIBRARIES = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache")
-MAX_SUBMISSION_BYTES = 5 * 2**20
 GRACE_SECONDS = 2.0  # the child's own alarm fires first; the kill is the backstop
 MAX_CRASHES = 10  # after this many, a submission's remaining calls are not run
 IMPORT_SECONDS = 30.0
@@ -86,7 +87,7 @@ def _filesystem_view() -> dict:
     for name in READABLE_PACKAGES:
         read += _package_paths(name)
     for site in site_dirs:
-        read += [str(p) for p in site.glob("*.dist-info")]  # metadata only (Gymnasium reads entry points)
+        read += [str(p) for p in site.glob("*.dist-info")]  # metadata only (a package may read entry points)
     prefix_lib = pathlib.Path(sys.base_prefix) / "lib"
     read += [str(p) for p in prefix_lib.glob("libpython*")]
     read += [p for p in SYSTEM_LIBRARIES if os.path.exists(p)]
@@ -181,13 +182,9 @@ class SandboxExecutor(Executor):
         workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
         submission = os.path.join(workdir, "submission")
         os.mkdir(submission)
-        total = 0
-        for path in sorted(self.folder.glob("*.py")):  # modules only, no links, bounded size
+        for path in sorted(self.folder.glob("*.py")):  # modules only, no links (their size: see _ready)
             if path.is_symlink() or not path.is_file():
                 continue
-            total += path.stat().st_size
-            if total > MAX_SUBMISSION_BYTES:
-                break
             shutil.copyfile(path, os.path.join(submission, path.name))
         uid = _separate_uid()
         if uid is not None:
@@ -198,7 +195,7 @@ class SandboxExecutor(Executor):
 
     def _child_config(self) -> dict:
         """What the child locks itself down with (its first message, read before any student code)."""
-        return {
+        config = {
             "workdir": self.workdir, "submission": os.path.join(self.workdir, "submission"),
             "memory_bytes": self.memory_mb * 2**20, "cpu_seconds": self.cpu_seconds,
             "file_bytes": self.file_mb * 2**20, "frame_cap": self.frame_cap,
@@ -206,7 +203,12 @@ class SandboxExecutor(Executor):
             "write_dirs": [self.workdir], "device_files": ["/dev/null", "/dev/urandom", "/dev/zero"],
             "netns": self.use_netns and sys.platform == "linux", "uid": _separate_uid(),
             **_filesystem_view(),
+            # argument kinds that topics declared: their source, and what making them live reads
+            "kinds": values.declared_kinds_source(),
         }
+        config["read_paths"] = config["read_paths"] + [p for name in values.readable_packages()
+                                                       for p in _package_paths(name)]
+        return config
 
     def _child_alive(self) -> bool:
         """A child that is still there: its pipe has nothing to read between calls (a dead one's reads end of file)."""
@@ -323,6 +325,9 @@ class SandboxExecutor(Executor):
         if self.crashes >= MAX_CRASHES:
             return CallResult("crashed", message=f"{function}() not run: the process running your code "
                                                  f"crashed {self.crashes} times")
+        too_large = modules_too_large(self.folder)
+        if too_large:
+            return CallResult("unloadable", message=f"{function}() not run: {too_large}")
         self._ensure_child()
         failure = self._import(topic)
         if failure is not None:
@@ -341,7 +346,7 @@ class SandboxExecutor(Executor):
         if isinstance(call_id, int):
             self._ids_generation[call_id] = self.generation
         status = header.get("status")
-        if status not in ("ok", "not_implemented", "error", "timeout", "forbidden", "missing"):
+        if status not in ("ok", "not_implemented", "error", "timeout", "forbidden", "missing", "unloadable"):
             return CallResult("error", message=f"{function}(): malformed reply from the sandbox", seconds=seconds)
         return CallResult(status, value=value, message=str(header.get("message", ""))[:4000], call_id=call_id,
                           seconds=seconds, cpu_seconds=cpu_seconds,

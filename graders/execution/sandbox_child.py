@@ -40,6 +40,7 @@ import signal
 import socket
 import struct
 import sys
+import types
 import time
 
 #: The grader's configuration message (the first on a child's pipe) is at most this long.
@@ -309,10 +310,22 @@ def lock_down(config, runtime):
     return layers
 
 
+def declare_kinds(source):
+    """The argument kinds topics declared (their classes' source, sent by the grader): registered with the
+    runtime's values module before any student code runs."""
+    if not source:
+        return
+    module = types.ModuleType("dlgrade_runtime.kinds")
+    module.__package__ = "dlgrade_runtime"
+    sys.modules[module.__name__] = module
+    exec(compile(source, "<argument kinds declared by topics>", "exec"), module.__dict__)
+
+
 def child_main(channel_in, channel_out, runtime):
     detach(channel_in, channel_out, runtime.server_pid)
     wire = runtime.wire
     config, _ = wire.receive(channel_in, CONFIG_CAP)
+    declare_kinds(config.get("kinds", ""))
     layers = lock_down(config, runtime)
     runtime.values.MAX_ARRAY_BYTES = config["frame_cap"]
     executor = runtime.executor_module.InProcessExecutor(config["submission"], resident=True)

@@ -12,6 +12,9 @@ import stat
 import tempfile
 import zipfile
 
+from ..execution.loading import MAX_MODULE_BYTES
+
+#: A zip may unpack to this much in all (its modules are bounded by MAX_MODULE_BYTES besides).
 MAX_SUBMISSION_BYTES = 50 * 2**20
 MAX_SUBMISSION_FILES = 1000
 #: How deep a single top-level folder may wrap the modules (alice.zip holding alice/exercises/*.py).
@@ -64,9 +67,9 @@ def folder_modules(folder: pathlib.Path) -> dict[str, bytes]:
         if not is_module_name(entry.name) or entry.is_symlink() or not entry.is_file():
             continue
         total += entry.stat().st_size
-        if total > MAX_SUBMISSION_BYTES or len(modules) >= MAX_SUBMISSION_FILES:
-            raise SubmissionError(f"too large: over {MAX_SUBMISSION_BYTES // 2**20} MB or "
-                                  f"{MAX_SUBMISSION_FILES} modules")
+        if total > MAX_MODULE_BYTES or len(modules) >= MAX_SUBMISSION_FILES:
+            raise SubmissionError(f"too large: the modules hold over {MAX_MODULE_BYTES // 2**20} MB together, or "
+                                  f"over {MAX_SUBMISSION_FILES} modules")
         modules[entry.name] = entry.read_bytes()
     return modules
 
@@ -123,6 +126,8 @@ def zip_modules(path: pathlib.Path) -> dict[str, bytes]:
             if len(data) > info.file_size:
                 raise SubmissionError(f"{name!r} is larger than the zip declares")
             modules[rest] = data
+        if sum(len(data) for data in modules.values()) > MAX_MODULE_BYTES:
+            raise SubmissionError(f"too large: the zip's modules hold over {MAX_MODULE_BYTES // 2**20} MB together")
         return modules
 
 
