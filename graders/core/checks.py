@@ -368,6 +368,7 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                     _run_hypothesis(check, body, seed)
                 except (Mismatch, StudentError) as shrunk:
                     shrunk.condition = condition
+                    _keep_name_only_if_both_show_it(first_failure, shrunk)
                     raise
                 first_failure.condition = condition
                 raise first_failure  # only reached if the failure did not reproduce
@@ -384,7 +385,8 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                    diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
 
 
-#: Examples a failure's condition is computed from (drawn once per process, with a seed of their own).
+#: Examples a failure's condition is found on, and as many more it must hold on too (drawn once per process,
+#: with seeds of their own).
 CONDITION_EXAMPLES = 36
 
 
@@ -394,15 +396,32 @@ def _condition(ctx, check: Check, seed: int) -> str | None:
     not shown to the student); never fails the check itself."""
     if check.visibility != "public":
         return None
-    examples = generated_inputs(replace(check, max_examples=CONDITION_EXAMPLES), seed + 1)
+    found, holdout = (generated_inputs(replace(check, max_examples=CONDITION_EXAMPLES), seed + n) for n in (1, 2))
     try:
-        failed = drive_all(ctx, check.body, examples, (Mismatch, StudentError))
+        failed_found, failed_holdout = (drive_all(ctx, check.body, examples, (Mismatch, StudentError))
+                                        for examples in (found, holdout))
     except Abort:  # a timeout on one of them, say: no statement
         return None
-    table = [({**(check.features(inputs) if check.features else {}), **generic_features(inputs)}, i in failed)
-             for i, inputs in enumerate(examples)]  # declared features first: they win a tie
-    statement = separate([(features, bad) for features, bad in table])
-    return describe_condition(statement, len(failed), len(examples)) if statement else None
+
+    def table(examples, failed):  # declared features first: they win a tie
+        return [({**(check.features(inputs) if check.features else {}), **generic_features(inputs)}, i in failed)
+                for i, inputs in enumerate(examples)]
+
+    statement = separate(table(found, failed_found), holdout=table(holdout, failed_holdout))
+    total = len(found) + len(holdout)
+    return describe_condition(statement, len(failed_found) + len(failed_holdout), total) if statement else None
+
+
+def _keep_name_only_if_both_show_it(first: Exception, shrunk: Exception) -> None:
+    """A mistake is named on the smallest failing input only if the first failing one (larger, found before
+    shrinking) shows the same mistake: a tiny input can make a buggy variant coincide with a different bug."""
+    name = getattr(getattr(shrunk, "diagnosis", None), "name", None)
+    if name is None or name == getattr(getattr(first, "diagnosis", None), "name", None):
+        return
+    marker = f"\nLikely mistake ({name}):"
+    if marker in shrunk.message:
+        shrunk.message = shrunk.message[:shrunk.message.rindex(marker)]
+    shrunk.diagnosis = None
 
 
 def _condition_line(exc) -> str:

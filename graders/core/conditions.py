@@ -46,31 +46,44 @@ def generic_features(inputs: dict) -> dict:
 
 
 def _statements(name: str, values: list):
-    """Candidate statements about one feature: (text, truth per example, how simple: lower first)."""
+    """Candidate statements about one feature: (text, test of a value, how simple: lower first)."""
     present = [v for v in values if v is not None]
     if not present:
         return
     if all(isinstance(v, bool) for v in present):
         holds, otherwise = name.split(" ||| ") if " ||| " in name else (f"{name} is True", f"{name} is False")
-        yield holds, [v is True for v in values], 0
-        yield otherwise, [v is False for v in values], 0
+        yield holds, lambda v: v is True, 0
+        yield otherwise, lambda v: v is False, 0
         return
     for value in sorted(set(present), key=repr):
-        yield f"{name} == {value!r}", [v == value for v in values], 1
+        yield f"{name} == {value!r}", lambda v, value=value: v == value, 1
         # "weight_decay != 0.0" reads better than "weight_decay >= 0.1"; "N >= 2" better than "N != 1"
-        yield f"{name} != {value!r}", [v is not None and v != value for v in values], 1.5 if value == 0 else 3
+        yield (f"{name} != {value!r}", lambda v, value=value: v is not None and v != value,
+               1.5 if value == 0 else 3)
     if all(isinstance(v, (int, float)) for v in present):
         for threshold in sorted(set(present))[1:]:
-            yield f"{name} >= {threshold:g}", [v is not None and v >= threshold for v in values], 2
-            yield f"{name} < {threshold:g}", [v is not None and v < threshold for v in values], 2
+            yield f"{name} >= {threshold:g}", lambda v, t=threshold: v is not None and v >= t, 2
+            yield f"{name} < {threshold:g}", lambda v, t=threshold: v is not None and v < t, 2
 
 
-def separate(examples: list[tuple[dict, bool]]) -> str | None:
+def separate(examples: list[tuple[dict, bool]], holdout: list[tuple[dict, bool]] = ()) -> str | None:
     """The simplest statement true of exactly the failing examples (``(features, failed)`` pairs), or None.
 
     One feature first; then two joined by "and". Declared features come before generic ones, simpler
-    statements before others, as they are listed.
+    statements before others, as they are listed. With ``holdout`` (other examples, not used to find the
+    statement), a statement is only given if it separates those exactly too: one fitted to the examples it
+    was found on, and false elsewhere, is worse than none.
     """
+    found = _separating(examples)
+    if found is None:
+        return None
+    text, test = found
+    if any(test(features) != bad for features, bad in holdout):
+        return None
+    return text
+
+
+def _separating(examples):
     failed = [f for _, f in examples]
     if sum(failed) < MIN_FAILING or len(failed) - sum(failed) < MIN_PASSING:
         return None
@@ -80,19 +93,22 @@ def separate(examples: list[tuple[dict, bool]]) -> str | None:
         values = [features.get(name) for features, _ in examples]
         if len({repr(v) for v in values}) < 2:
             continue
-        for text, truth, simplicity in _statements(name, values):
+        for text, check, simplicity in _statements(name, values):
+            truth = [bool(check(v)) for v in values]
+            test = (lambda features, name=name, check=check: bool(check(features.get(name))))
             if truth == failed:
-                exact.append((simplicity, order, text))
+                exact.append((simplicity, order, text, test))
             elif all(t or not f for t, f in zip(truth, failed)) and not all(truth):
-                single.append((simplicity, order, text, truth))  # true of every failing one: half of a conjunction
+                single.append((simplicity, order, text, test, truth))  # true of every failing one: half of "and"
     if exact:
-        return min(exact)[2]
+        _, _, text, test = min(exact, key=lambda c: c[:2])
+        return text, test
     if min(sum(failed), len(failed) - sum(failed)) < MIN_FOR_TWO:
         return None
-    single = [(text, truth) for *_, text, truth in sorted(single, key=lambda c: c[:2])]
-    for (a, ta), (b, tb) in itertools.combinations(single[:200], 2):
+    single = sorted(single, key=lambda c: c[:2])[:200]
+    for (_, _, a, test_a, ta), (_, _, b, test_b, tb) in itertools.combinations(single, 2):
         if [x and y for x, y in zip(ta, tb)] == failed:
-            return f"{a} and {b}"
+            return f"{a} and {b}", (lambda features, test_a=test_a, test_b=test_b: test_a(features) and test_b(features))
     return None
 
 

@@ -3,8 +3,8 @@
 A limit is a check on one stated input (a fixed case, large enough that the
 work dominates the call's overhead). Its body calls the student's function
 through the context (so the executor, its deadline and its gating apply as
-for any check) and the trusted reference solution (``solutions/``, or the
-folder in $DLGRADE_REFERENCE) on the same arguments, interleaved: reference,
+for any check) and the trusted reference solution (the grader's, see
+grading/grader.py) on the same arguments, interleaved: reference,
 student, reference, student, ... Each call is timed by the grading process
 around the call (``CallResult.seconds``, measured by the executor on the
 trusted side): CPU time where the executor can measure it (this process's, in
@@ -14,13 +14,14 @@ otherwise. Nothing the student's code reports is used. The best time of
 each side is kept, and their ratio decides: ratios survive a noisy or slower
 machine where absolute times would not.
 
-The reference runs under the student's conditions: in this process (an
-:class:`InProcessExecutor`, cached) when the student's code does, as for
-``dlgrade check`` and ``pytest exercises``; in a sandbox child of its own when
-the student's code runs sandboxed, since a sandboxed call's time includes
-moving arguments and results through pipes. Caches are left with the
-executor (``keep``): only the outputs cross, on both sides. The hard deadline
-is the executor's per-call timeout, as for every call.
+The reference is the grader's (``ctx.reference()``): in the grading process,
+timed by its CPU time, while a sandboxed student's call is timed by the
+child's CPU clock read by the grader, so moving arguments through pipes
+counts on neither side's clock (the child's decoding and encoding of a call's
+values does, against the student: a few percent at the limits' sizes).
+Caches are left with the executor (``keep``): only the outputs cross. The
+hard deadline is the executor's per-call timeout, in wall time, as for every
+call.
 
 The output on the timing input must also agree with the reference's output
 (at the default tolerance): speed earns nothing for a wrong answer.
