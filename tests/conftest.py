@@ -1,0 +1,26 @@
+"""The kit's own test session: nothing of the kit's may stay behind in the temporary directory."""
+import pathlib
+import tempfile
+import time
+
+_BEFORE: set = set()
+
+
+def _kit_temporaries() -> set:
+    return {p.name for p in pathlib.Path(tempfile.gettempdir()).glob("dlgrade-*")}
+
+
+def pytest_sessionstart(session):
+    _BEFORE.update(_kit_temporaries())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    deadline = time.monotonic() + 10  # a sandbox child being stopped may take a moment
+    left = _kit_temporaries() - _BEFORE
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = _kit_temporaries() - _BEFORE
+    if left:
+        session.config.get_terminal_writer().line(
+            f"the test session left these behind in {tempfile.gettempdir()}: {sorted(left)}", red=True)
+        session.exitstatus = 1
