@@ -101,3 +101,15 @@ def batch_topics(names) -> dict:
     from dlgrade.registry import topic_module
 
     return {t: topic_module(t) for t in names}
+
+
+def unpack_autograder(archive, root):
+    """A Gradescope autograder zip unpacked as Gradescope does: ROOT/source, with ROOT/results beside it."""
+    import zipfile
+
+    (root / "results").mkdir(parents=True)
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    return root

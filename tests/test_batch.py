@@ -15,7 +15,7 @@ import pytest
 from dlgrade.registry import available_topics
 from dlgrade.execution.loading import MAX_MODULE_BYTES
 from dlgrade.grading.intake import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES, scan
-from tests.support import ROOT, SOLUTIONS, grade, write_module
+from tests.support import ROOT, SOLUTIONS, grade, unpack_autograder, write_module
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's kernel guards are Linux features")
 # The foundation topics: fast, and independent of topics still being written.
@@ -341,12 +341,7 @@ def test_gradescope_zip_round_trip(tmp_path, seed):
             "dlgrade_autograder.json"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
-    root = tmp_path / "autograder"
-    (root / "results").mkdir(parents=True)
-    with zipfile.ZipFile(archive) as opened:
-        opened.extractall(root / "source")
-    for name in ("setup.sh", "run_autograder"):
-        (root / "source" / name).chmod(0o755)
+    root = unpack_autograder(archive, tmp_path / "autograder")
     assert subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")]).returncode == 0
     config = json.loads((root / "source" / "dlgrade_autograder.json").read_text())
     assert config["topics"] == ["activations"] and config["hidden"] is True and config["hidden_seed"] == seed

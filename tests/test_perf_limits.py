@@ -104,22 +104,22 @@ def test_ratio_is_best_of_interleaved_executor_timings(monkeypatch):
     assert "the limit is 20x" in verdict.message
 
 
-def test_a_ratio_far_from_the_limit_is_decided_on_four_samples(monkeypatch):
-    log = []
-    reference = ScriptedExecutor(SOLUTIONS, [0.004] * 4, log, "reference")
+def scripted_limit(monkeypatch, reference_times, student_times, log):
+    """avg_pool2d_forward's limit (20x) graded with scripted call times on both sides."""
+    reference = ScriptedExecutor(SOLUTIONS, reference_times, log, "reference")
     monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")
-    student = ScriptedExecutor(SOLUTIONS, [0.008] * 4, log, "student")
-    assert grader().run(check, student).passed and log.count("student") == 4
+    return grader().run(check, ScriptedExecutor(SOLUTIONS, student_times, log, "student"))
+
+
+def test_a_ratio_far_from_the_limit_is_decided_on_four_samples(monkeypatch):
+    log = []
+    assert scripted_limit(monkeypatch, [0.004] * 4, [0.008] * 4, log).passed and log.count("student") == 4
 
 
 def test_a_clearly_slow_function_is_not_timed_four_times(monkeypatch):
     log = []
-    reference = ScriptedExecutor(SOLUTIONS, [0.001] * 6, log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
-    check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")
-    student = ScriptedExecutor(SOLUTIONS, [0.4] * 6, log, "student")
-    verdict = grader().run(check, student)
+    verdict = scripted_limit(monkeypatch, [0.001] * 6, [0.4] * 6, log)
     assert log.count("student") == 2 and "best of 2" in verdict.message
 
 

@@ -21,6 +21,7 @@ import zipfile
 import pytest
 
 from dlgrade.registry import CURRICULUM, available_topics, stubs_folder
+from tests.support import unpack_autograder
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # What the wheel is built from (pyproject.toml maps graders/ -> dlgrade, exercises/ -> dlgrade.exercises, ...).
@@ -235,12 +236,7 @@ def test_gradescope_autograder_from_the_installed_kit(venv, tmp_path):
     assert {n for n in names if not n.startswith("dlgrade/")} == top
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
-    root = tmp_path / "autograder"
-    (root / "results").mkdir(parents=True)
-    with zipfile.ZipFile(archive) as opened:
-        opened.extractall(root / "source")
-    for name in ("setup.sh", "run_autograder"):
-        (root / "source" / name).chmod(0o755)
+    root = unpack_autograder(archive, tmp_path / "autograder")
     # The zip's pyproject.toml installs the package dlgrade, and nothing else.
     rebuilt = build_wheel(root / "source", tmp_path / "rebuilt")
     assert {n.split("/")[0] for n in wheel_names(rebuilt)} == {"dlgrade", f"dlgrade-{rebuilt.name.split('-')[1]}.dist-info"}
