@@ -57,6 +57,16 @@ def process_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+#: A child's temp folder is named after the grading process that made it: ``dlgrade-sandbox-<pid>-...``.
+WORKDIR_PREFIX = "dlgrade-sandbox-"
+
+
+def remove_workdirs_of(pid: int) -> None:
+    """Remove the temp folders of a grading process that was killed before it could (a stopped worker)."""
+    for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}{pid}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _package_paths(name: str) -> list[str]:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin in (None, "built-in", "frozen"):
@@ -179,7 +189,8 @@ class SandboxExecutor(Executor):
 
     # -- child lifecycle ------------------------------------------------------------
     def _prepare_workdir(self) -> str:
-        workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
+        workdir = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
+        self.workdir = workdir  # known at once: closing removes it, whenever that happens
         submission = os.path.join(workdir, "submission")
         os.mkdir(submission)
         for path in sorted(self.folder.glob("*.py")):  # modules only, no links (their size: see _ready)

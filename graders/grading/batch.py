@@ -34,6 +34,7 @@ import os
 import pathlib
 import shutil
 import signal
+import tempfile
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -42,7 +43,7 @@ from .. import __version__
 from ..core.verdicts import Report, Verdict
 from .gradebook import print_class_table, summarize, write_gradebook
 from .grader import Grader, hidden_seed
-from .intake import STATE_DIR, Submission, materialize, scan
+from .intake import STATE_DIR, UNPACKED_PREFIX, Submission, materialize, scan
 from .reports import feedback_markdown, gradescope, write_json_atomic, write_text_atomic
 
 RECORD_FORMAT = 1
@@ -171,6 +172,16 @@ def stop_pool(pool, grace: float = 10.0) -> None:
             process.kill()
             process.join()
     pool.shutdown(wait=True)
+    for process in processes:  # what a worker killed mid-way could not remove itself
+        _remove_temporaries_of(process.pid)
+
+
+def _remove_temporaries_of(pid: int) -> None:
+    from ..execution.sandbox import remove_workdirs_of
+
+    remove_workdirs_of(pid)
+    for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{UNPACKED_PREFIX}{pid}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _executor_factory(settings: dict):

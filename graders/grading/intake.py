@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import os
 import pathlib
 import re
 import stat
@@ -14,6 +15,8 @@ import zipfile
 
 from ..execution.loading import MAX_MODULE_BYTES
 
+#: An unpacked zip's temp folder is named after the process that unpacked it: ``dlgrade-zip-<pid>-...``.
+UNPACKED_PREFIX = "dlgrade-zip-"
 #: A zip may unpack to this much in all (its modules are bounded by MAX_MODULE_BYTES besides).
 MAX_SUBMISSION_BYTES = 50 * 2**20
 MAX_SUBMISSION_FILES = 1000
@@ -174,7 +177,7 @@ def materialize(submission: Submission):
         yield folder_root(pathlib.Path(submission.path))
         return
     modules = zip_modules(pathlib.Path(submission.path))
-    with tempfile.TemporaryDirectory(prefix="dlgrade-zip-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{UNPACKED_PREFIX}{os.getpid()}-") as tmp:
         folder = pathlib.Path(tmp, "submission")
         folder.mkdir()
         for name, data in modules.items():
