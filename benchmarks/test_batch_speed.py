@@ -65,7 +65,8 @@ def _cpu_seconds() -> float:
 def _run_batch(submissions, out, executor, hidden=False):
     start, cpu = time.perf_counter(), _cpu_seconds()
     result = grade_batch(submissions, out, topics=batch_topics(TOPICS), jobs=JOBS, hidden=hidden, device="cpu",
-                         executor=executor, progress=False, console=_quiet_console())
+                         executor=executor, progress=False, console=_quiet_console(),
+                         reference=SOLUTIONS)  # speed limits timed against the reference, as dlgrade grade does
     wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     assert len(result.graded) == N_SUBMISSIONS and not result.errors
     seconds = [json.loads(p.read_text())["wall_seconds"] for p in (out / ".dlgrade" / "records").glob("*.json")]
