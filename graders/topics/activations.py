@@ -25,6 +25,8 @@ TOPIC.layer("sigmoid", inputs=inputs(x=any_shape().flatmap(lambda s: array(s, lo
 TOPIC.compare("sigmoid_forward", name="stable_at_extremes", cases=[extremes], oracle=lambda x: x.sigmoid(),
                cache=True, quiet=True, mistakes=[naive_overflow])
 
+TOPIC.compare("tanh_forward", name="stable_at_extremes", cases=[extremes], oracle=lambda x: x.tanh(), cache=True,
+              mistakes=[naive_overflow])
 TOPIC.layer("tanh", inputs=any_x, oracle=lambda x: x.tanh(), mistakes=[
     Mistake("tanh_backward_from_input", "the derivative is 1 - tanh(x)^2, of the output, not 1 - x^2 of the input",
             variant=lambda dout, x: dout * (1 - x**2), stage="backward"),

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core import Mistake, Previous, Rng, Topic, call, chain_of
-from ..core.compare import DEFAULT
+from ..core.compare import DEFAULT, matches
 from ..core.strategies import any_shape, array, inputs
 
 TOPIC = Topic("dropout", "Regularization by dropping units", difficulty="medium")
@@ -131,3 +131,23 @@ def uses_forward_mask(ctx, case):
     out = _out(ctx, next(steps), case["x"])
     got = next(steps)
     ctx.expect(got, (dout * out / case["x"],), ("dx",), mistakes=ctx.check.mistakes)
+
+
+ignores_rng = Mistake("dropout_ignores_rng", "draw the mask from the rng argument (rng.random(x.shape)), not from "
+                      "np.random's global state nor a mask kept from an earlier call: the same generator seed must "
+                      "give the same mask, another seed another one")
+
+
+@TOPIC.check("dropout_forward", "mask_follows_rng", mistakes=[ignores_rng],
+             inputs=inputs(x=nonzero((20, 30)), p=P, train=st.just(True), rng=RNGS), max_examples=4)
+def mask_follows_rng(ctx, case):
+    """Two calls with generators of the same seed give the same output; a generator of another seed another."""
+    other = Rng(case["rng"].seed + 1)
+    first, again, different = yield [call("dropout_forward", **case), call("dropout_forward", **case),
+                                     call("dropout_forward", **{**case, "rng": other})]
+    outs = [_out(ctx, got, case["x"]) for got in (first, again, different)]
+    if not matches(outs[1], (outs[0],), ("out",), "dropout_forward", DEFAULT):
+        ctx.fail(f"two calls with np.random.default_rng({case['rng'].seed}) dropped different units", ignores_rng)
+    if np.array_equal(outs[0], outs[2]):
+        ctx.fail(f"np.random.default_rng({case['rng'].seed}) and np.random.default_rng({other.seed}) dropped the "
+                 "same units", ignores_rng)

@@ -34,6 +34,24 @@ MAX_POOL_GRAD_ASSIGNED = """
     """
 
 MUTANTS = [
+    Mutant("dropout_global_random_state", """
+        def dropout_forward(x, p, train, rng):
+            if not train:
+                return x.copy(), None
+            mask = (np.random.rand(*x.shape) >= p) / (1 - p) if p < 1 else np.zeros_like(x)
+            return x * mask, mask
+        """, "dropout::dropout_forward::mask_follows_rng", "dropout_ignores_rng"),
+    Mutant("dropout_mask_kept_between_calls", """
+        _masks = {}
+        def dropout_forward(x, p, train, rng):
+            if not train:
+                return x.copy(), None
+            key = (x.shape, p)
+            if key not in _masks:
+                _masks[key] = (rng.random(x.shape) >= p) / (1 - p) if p < 1 else np.zeros(x.shape)
+            mask = _masks[key]
+            return x * mask, mask
+        """, "dropout::dropout_forward::mask_follows_rng", "dropout_ignores_rng"),
     # conv
     Mutant("conv_flipped_kernel", """
         _reference_conv2d_forward = conv2d_forward

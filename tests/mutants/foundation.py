@@ -2,6 +2,12 @@
 from tests.support import Mutant
 
 MUTANTS = [
+    Mutant("tanh_from_exponentials", """
+        def tanh_forward(x):
+            e, f = np.exp(x), np.exp(-x)
+            out = (e - f) / (e + f)
+            return out, out
+        """, "activations::tanh_forward::stable_at_extremes", "naive_exp_overflow"),
     # perceptron
     Mutant("step_ge", """
         def step(z):
