@@ -138,12 +138,7 @@ def _init_worker(settings: dict, parent: int) -> None:
 def _worker_stopped(signum, frame):
     """SIGTERM in a worker: close the submission being graded (its sandbox child and folder, the temp folder
     of an unpacked zip), then end at once. (Raising here instead could land anywhere, a gc callback say.)"""
-    with contextlib.suppress(BaseException):
-        if _WORKER.get("executor") is not None:
-            _WORKER["executor"].close()
-    with contextlib.suppress(BaseException):
-        if _WORKER.get("unpacked"):
-            shutil.rmtree(_WORKER["unpacked"], ignore_errors=True)
+    _close_and_sweep()
     os._exit(128 + signum)
 
 
@@ -151,10 +146,18 @@ def _watch_parent(parent: int) -> None:
     """A worker whose batch process was killed ends too, with its sandboxed child."""
     while os.getppid() == parent:
         time.sleep(0.5)
+    _close_and_sweep()
+    os._exit(1)
+
+
+def _close_and_sweep() -> None:
+    """Close the submission being graded (its sandbox child and folder), then remove every temp folder of
+    this process's: the main thread may have made another one meanwhile (from the watcher's thread)."""
     with contextlib.suppress(BaseException):
         if _WORKER.get("executor") is not None:
             _WORKER["executor"].close()
-    os._exit(1)
+    with contextlib.suppress(BaseException):
+        _remove_temporaries_of(os.getpid())
 
 
 def stop_pool(pool, grace: float = 10.0) -> None:
@@ -211,14 +214,12 @@ def _grade_in_worker(submission: Submission) -> dict:
     hits, misses = grader.oracle.hits, grader.oracle.misses
     try:
         with materialize(submission) as folder:
-            if submission.kind == "zip":
-                _WORKER["unpacked"] = str(pathlib.Path(folder).parent)
             report = grader.grade(folder, _WORKER["topics"], _executor_factory(settings))
             # Messages name the student's entry, not a temp dir or the instructor's path: same result every run.
             paths = sorted({str(folder), str(pathlib.Path(folder).resolve())}, key=len, reverse=True)
             report.verdicts = [_without_paths(v, paths, submission.entry) for v in report.verdicts]
     finally:
-        _WORKER["executor"] = _WORKER["unpacked"] = None
+        _WORKER["executor"] = None
     report.meta["implementation"] = submission.student
     report.meta["executor"] = settings["executor"]
     if settings.get("layers"):
