@@ -261,3 +261,22 @@ def test_a_grading_process_that_dies_takes_its_fork_server_and_child_along(tmp_p
         time.sleep(0.05)
     assert _gone(int(server)) and _gone(int(child))
     shutil.rmtree(workdir)  # the grading process's own temp dir: it had no chance to remove it
+
+
+def test_folders_of_processes_killed_outright_are_removed_by_the_next_one(tmp_path):
+    """SIGKILL leaves a grading process no chance to clean up: the next sandboxed executor removes what is
+    left of dead processes (and only theirs)."""
+    import tempfile
+
+    from dlgrade.execution.sandbox import WORKDIR_PREFIX, remove_stale_workdirs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = pathlib.Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{dead.pid}-"))
+    mine = pathlib.Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+    try:
+        remove_stale_workdirs()
+        assert not stale.exists() and mine.exists()
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(mine, ignore_errors=True)

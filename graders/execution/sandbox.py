@@ -67,6 +67,28 @@ def remove_workdirs_of(pid: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def remove_stale_workdirs() -> None:
+    """Remove the temp folders of grading processes that no longer exist (killed with SIGKILL, which no
+    process can clean up after): every sandboxed executor does it once per process, when it starts."""
+    for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*-*"):
+        owner = folder.name[len(WORKDIR_PREFIX):].split("-")[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_SWEPT: list = []
+
+
 def _package_paths(name: str) -> list[str]:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin in (None, "built-in", "frozen"):
@@ -189,6 +211,9 @@ class SandboxExecutor(Executor):
 
     # -- child lifecycle ------------------------------------------------------------
     def _prepare_workdir(self) -> str:
+        if not _SWEPT:
+            _SWEPT.append(True)
+            remove_stale_workdirs()
         workdir = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-")
         self.workdir = workdir  # known at once: closing removes it, whenever that happens
         submission = os.path.join(workdir, "submission")
