@@ -13,11 +13,9 @@ Goals on a 2-core machine: one full submission in <= 2 s wall, >= 100
 submissions per minute. DLGRADE_BENCH_SUBMISSIONS and DLGRADE_BENCH_TOPICS
 (comma-separated) shrink the run.
 """
-import importlib
 import json
 import os
 import pathlib
-import pkgutil
 import resource
 import statistics
 import subprocess
@@ -26,18 +24,16 @@ import time
 
 import pytest
 
-import tests.mutants
 from dlgrade.registry import available_topics
 from dlgrade.grading.batch import grade_batch
-from tests.support import ROOT, SOLUTIONS, batch_topics, write_module
+from tests.support import ROOT, SOLUTIONS, batch_topics, mutants, write_module
 
 N_SUBMISSIONS = int(os.environ.get("DLGRADE_BENCH_SUBMISSIONS", 100))
 JOBS = 2
 #: Every graded topic, or those named in DLGRADE_BENCH_TOPICS (comma-separated).
 TOPICS = [t for t in os.environ.get("DLGRADE_BENCH_TOPICS", ",".join(available_topics())).split(",")
           if t in available_topics()]
-MUTANTS = [m for info in pkgutil.iter_modules(tests.mutants.__path__)
-           for m in importlib.import_module(f"tests.mutants.{info.name}").MUTANTS if m.topic in TOPICS]
+MUTANTS = [m for m in mutants() if m.topic in TOPICS]
 RESULTS: dict = {}
 
 

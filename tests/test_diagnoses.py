@@ -1,17 +1,11 @@
 """Every mistake a grader claims to name: a buggy copy is rejected and named."""
-import importlib
-import pkgutil
-
 import pytest
 
-import tests.mutants
-from dlgrade.registry import available_topics, load_topic
 from dlgrade.core import Outcome
-from tests.support import grade, write_module
+from dlgrade.registry import available_topics, load_topic
+from tests.support import grade, mutants, write_module
 
-MUTANTS = [m for info in pkgutil.iter_modules(tests.mutants.__path__)
-           for m in importlib.import_module(f"tests.mutants.{info.name}").MUTANTS
-           if m.topic in available_topics()]
+MUTANTS = mutants()
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)

@@ -17,6 +17,13 @@ from .compare import ANY, DEFAULT, Tolerance, compare_returns
 from .perf import Limit, limit_body
 
 
+def defaults_differ(function: str, defaults: dict, problems: list, where: str = "") -> str:
+    """The message of a function that, called without ``defaults``, does not behave as with them."""
+    shown = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+    return (f"{function}() called without {shown} gives other results than with them, its defaults in the "
+            f"contract{where}: {'; '.join(problems)}")
+
+
 @dataclass
 class FunctionInfo:
     name: str
@@ -185,8 +192,7 @@ class Topic:
             got = first(left_out.value)
             problems = compare_returns(got if outputs > 1 else got[0], first(given.value), names, function)
             if problems:
-                ctx.fail(f"{function}() called without {shown} gives other results than with them, its defaults "
-                         f"in the contract: {'; '.join(problems)}")
+                ctx.fail(defaults_differ(function, defaults, problems))
 
         own = {"strategy": check.strategy, "cases": check.cases[:1]} if cases is None else \
             {"strategy": None, "cases": tuple(cases)}

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic, call, chain, chain_of
 from ..core.compare import compare_returns, describe
+from ..core.declare import defaults_differ
 from ..core.perf import Limit, measure
 from ..core.strategies import any_shape
 from .mlp import check_params, torch_mlp
@@ -246,7 +247,6 @@ def stepped_defaults(function, defaults, lr):
     contract's defaults (one step is not enough: momentum's first step is dw, whatever the momentum)."""
     rng = np.random.default_rng(11)
     w, first, second = (rng.uniform(-2, 2, (3, 4)) for _ in range(3))
-    shown = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
 
     def steps(*hyper):
         return chain_of(call(function, w, first, None, lr, *hyper),
@@ -258,10 +258,9 @@ def stepped_defaults(function, defaults, lr):
             problems = compare_returns(b.value[0] if type(b.value) in (tuple, list) else b.value,
                                        (a.value[0],), ("w_next",), function, DEFAULT)
             if problems:
-                ctx.fail(f"{function}() called without {shown} gives other results than with them, its defaults "
-                         f"in the contract (step {t} of 2): {'; '.join(problems)}")
+                ctx.fail(defaults_differ(function, defaults, problems, f" (step {t} of 2)"))
 
-    body.__doc__ = f"{function}() called without {shown} behaves as with them."
+    body.__doc__ = f"{function}() called without {', '.join(f'{k}={v!r}' for k, v in defaults.items())} behaves as with them."
     return TOPIC.check(function, "uses_default_arguments", cases=[{}], hidden_twin=False)(body)
 
 
