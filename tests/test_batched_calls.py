@@ -52,6 +52,13 @@ COUNTER = """
         return np.array([x])
 
 
+    def crashes_on_negative(x):
+        if x < 0:
+            import ctypes
+            ctypes.string_at(0)  # a segmentation fault
+        return np.array([x])
+
+
     def layer(x):
         return 2 * x, {"x": x, "big": np.ones((512, 512))}
 
@@ -240,6 +247,78 @@ def test_the_wire_refuses_anything_but_plain_numeric_arrays(frame, why):
 def test_the_wire_refuses_an_oversized_message_before_reading_it():
     with pytest.raises(wire.WireError, match="over the 1024-byte limit"):
         _receive(_message(_header(1), _npy(np.ones(1000))), cap=1024)
+
+
+def test_replies_go_several_to_a_message_and_come_back_apart():
+    read, write = os.pipe()
+    try:
+        replies = wire.Replies(write)
+        replies.add({"call_id": 1}, (np.arange(3.0), {"k": np.ones((2, 2))}), now=0.0)
+        with pytest.raises(TypeError, match="keyed by a object"):
+            replies.add({"call_id": 2}, {object(): np.zeros(4)}, now=0.0)  # nothing of it is held
+        replies.add({"call_id": 3}, [np.full(2, 7.0), 1.5, None], now=0.0)
+        assert len(replies) == 2
+        replies.flush()
+        wire.send(write, {"status": "ok"}, np.eye(2))
+        reader = wire.Reader(read, cap=2**20)
+        header, value = reader.receive()
+        assert reader.has_message()  # both messages came in one read
+        assert [h["call_id"] for h in header["replies"]] == [1, 3]
+        first, second = value
+        np.testing.assert_array_equal(first[0], np.arange(3.0))
+        np.testing.assert_array_equal(first[1]["k"], np.ones((2, 2)))
+        np.testing.assert_array_equal(second[0], np.full(2, 7.0))
+        assert second[1:] == [1.5, None]
+        np.testing.assert_array_equal(reader.receive()[1], np.eye(2))
+        assert not reader.has_message()
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_the_reader_waits_for_the_rest_of_a_message_and_refuses_an_oversized_one():
+    read, write = os.pipe()
+    try:
+        data = _message(_header(1), _npy(np.arange(4.0)))
+        os.write(write, data[:11])
+        reader = wire.Reader(read, cap=2**20)
+        assert not reader.has_message()
+        os.write(write, data[11:])
+        np.testing.assert_array_equal(reader.receive()[1], np.arange(4.0))
+        os.write(write, _message(_header(1), _npy(np.ones(1000))))
+        with pytest.raises(wire.WireError, match="over the 1024-byte limit"):
+            wire.Reader(read, cap=1024).receive()
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the sandbox needs Linux")
+def test_a_batch_s_replies_take_fewer_messages_than_its_calls(submission, monkeypatch):
+    messages = []
+    receive = wire.Reader.receive
+    monkeypatch.setattr(wire.Reader, "receive", lambda self: messages.append(1) or receive(self))
+    with SandboxExecutor(submission) as executor:
+        executor.call("toy", "fails_on_negative", (1.0,))  # starts the child
+        messages.clear()
+        results = executor.call_batch("toy", [[("fails_on_negative", (float(i),))] for i in range(20)])
+    assert [r[0].value[0] for r in results] == list(range(20))
+    assert len(messages) < 10, len(messages)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the sandbox needs Linux")
+def test_a_crash_in_a_batch_is_blamed_on_the_call_that_crashed(submission):
+    """The replies held back when the child died are not lost: the calls from the first unanswered one are
+    made again, each reply sent as it ends, so the right call gets the crash and the others their results."""
+    xs = [1.0, 2.0, 3.0, -1.0, 5.0]
+    with SandboxExecutor(submission) as executor:
+        results = executor.call_batch("toy", [[("crashes_on_negative", (x,))] for x in xs])
+        after = executor.call("toy", "crashes_on_negative", (6.0,))
+        crashes = executor.crashes
+    assert [r[0].status for r in results[:4]] == ["ok", "ok", "ok", "crashed"]
+    assert [r[0].value[0] for r in results[:3]] == [1.0, 2.0, 3.0]
+    assert "SIGSEGV" in results[3][0].message and results[4] == []
+    assert after.ok and crashes == 1
 
 
 @pytest.mark.parametrize("Executor", EXECUTORS)

@@ -201,7 +201,8 @@ def test_layers_are_reported():
 
 
 def test_a_call_s_cpu_time_is_the_child_s_clock_read_by_the_grader(tmp_path):
-    """Busy work shows in cpu_seconds, sleeping does not (wall time has both); nothing the child says is used."""
+    """Busy work shows in cpu_seconds, sleeping does not (wall time has both); nothing the child says is used.
+    The calls of a batch are not timed (their replies may come several to a message)."""
     folder = write_module(tmp_path, "activations", hostile(
         "if x[0] > 0:\n    end = time.process_time() + x[0]\n    while time.process_time() < end:\n        pass\n"
         "else:\n    time.sleep(-x[0])\nreturn x, x", "import time"))
@@ -214,8 +215,8 @@ def test_a_call_s_cpu_time_is_the_child_s_clock_read_by_the_grader(tmp_path):
                                                     [("relu_forward", (np.array([0.1]),))]])
     assert busy.ok and 0.3 <= busy.cpu_seconds < busy.seconds + 0.01
     assert asleep.ok and asleep.seconds >= 0.3 and asleep.cpu_seconds < 0.1
-    first, second = batch[0][0], batch[1][0]
-    assert first.cpu_seconds >= 0.2 and 0.1 <= first.cpu_seconds + second.cpu_seconds - 0.2 < 0.15
+    assert [chain[0].ok for chain in batch] == [True, True]
+    assert [chain[0].cpu_seconds for chain in batch] == [None, None]
 
 
 def _gone(pid: int) -> bool:

@@ -132,12 +132,15 @@ class Executor:
             self._timed_out[topic, function] = result.message
         return result
 
-    def _invoke_batch(self, topic, chains, timeout, emit=None) -> list[list[CallResult]]:
-        """Run gated chains call by call (``emit`` sees each result as it comes)."""
+    def _invoke_batch(self, topic, chains, timeout, emit=None, starting=None) -> list[list[CallResult]]:
+        """Run gated chains call by call (``starting`` hears each call's function before it is made, ``emit``
+        sees each result as it comes)."""
         results = []
         for chain in chains:
             done, previous = [], None
             for function, args, collect, keep in chain:
+                if starting is not None:
+                    starting(function)
                 if (topic, function) in self._timed_out:
                     result = CallResult("timeout", message=self._timed_out[topic, function] + " (not run again)")
                 else:

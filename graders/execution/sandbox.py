@@ -18,6 +18,7 @@ reference's CPU time in this process.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import importlib.util
 import os
@@ -208,6 +209,9 @@ class SandboxExecutor(Executor):
         self._imported: set[tuple[int, str]] = set()
         self._ids_generation: dict[int, int] = {}
         self._to_child = self._from_child = None
+        self._replies: wire.Reader | None = None  # what the child sends, buffered
+        self._queued: collections.deque = collections.deque()  # replies received, not yet taken: (header, value)
+        self._too_large: str | None = None  # why the folder's modules are too large ("" if they are not)
 
     # -- child lifecycle ------------------------------------------------------------
     def _prepare_workdir(self) -> str:
@@ -251,7 +255,7 @@ class SandboxExecutor(Executor):
         if self.child_pid is None or not self.server.alive():
             return False
         readable, _, _ = select.select([self._from_child], [], [], 0)
-        return not readable
+        return not readable and not self._replies.buffer and not self._queued
 
     def _ensure_child(self) -> None:
         if self._child_alive():
@@ -265,6 +269,9 @@ class SandboxExecutor(Executor):
             self.server = fork_server(*_server_settings())
             spawned = self.server.spawn()
         self.child_pid, self._to_child, self._from_child = spawned
+        # A message of replies may hold small ones besides one of up to the frame cap (wire.Replies).
+        self._replies = wire.Reader(self._from_child, self.frame_cap + 2 * wire.HELD_BYTES)
+        self._queued.clear()
         self.generation += 1
         wire.send(self._to_child, self._child_config())
         header, _ = self._receive(deadline=time.monotonic() + 60)
@@ -293,11 +300,12 @@ class SandboxExecutor(Executor):
 
     # -- messages ---------------------------------------------------------------------
     def _receive(self, deadline: float):
-        ready, _, _ = select.select([self._from_child], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            raise TimeoutError
-        # The first byte has arrived; the rest of a message follows without waiting on student code.
-        return wire.receive(self._from_child, self.frame_cap)
+        if not self._replies.has_message():
+            ready, _, _ = select.select([self._from_child], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+        # Some of it has arrived; the rest of a message follows without waiting on student code.
+        return self._replies.receive()
 
     def _crash_message(self) -> str:
         code = self.server.exit_code(self.child_pid, timeout=1.0) if self.child_pid is not None else None
@@ -331,6 +339,21 @@ class SandboxExecutor(Executor):
         except (wire.WireError, OSError) as exc:
             return self._broken(exc, what, start)
 
+    def _next_reply(self, deadline_seconds: float, what: str):
+        """The next reply to a call of the current batch: one already received, or the next message's
+        replies (a message carries one or more); or a CallResult saying what went wrong."""
+        if not self._queued:
+            answer = self._await(deadline_seconds, what)
+            if isinstance(answer, CallResult):
+                return answer
+            header, value = answer
+            replies = header.get("replies")
+            if (not isinstance(replies, list) or not replies or not isinstance(value, tuple)
+                    or len(value) != len(replies) or not all(isinstance(h, dict) for h in replies)):
+                return self._broken(wire.WireError("a message of replies that is not one"), what, time.perf_counter())
+            self._queued.extend(zip(replies, value))
+        return self._queued.popleft()
+
     def _broken(self, exc: Exception, what: str, start: float) -> CallResult:
         closed = isinstance(exc, wire.WireError) and "closed" in str(exc) or isinstance(exc, BrokenPipeError)
         message = self._crash_message() if closed else f"broke the channel to the grader: {exc}"
@@ -361,7 +384,9 @@ class SandboxExecutor(Executor):
         if self.crashes >= MAX_CRASHES:
             return CallResult("crashed", message=f"{function}() not run: the process running your code "
                                                  f"crashed {self.crashes} times")
-        too_large = modules_too_large(self.folder)
+        if self._too_large is None:  # the folder is graded as it is now: measured once
+            self._too_large = modules_too_large(self.folder) or ""
+        too_large = self._too_large
         if too_large:
             return CallResult("unloadable", message=f"{function}() not run: {too_large}")
         self._ensure_child()
@@ -394,14 +419,32 @@ class SandboxExecutor(Executor):
         return self._invoke_batch(topic, [[(function, tuple(args), collect, keep)]], timeout)[0][0]
 
     def _invoke_batch(self, topic, chains, timeout) -> list[list[CallResult]]:
-        """One message out; the child answers each call as it finishes, each within its own deadline."""
+        """One message out; the child answers each call as it finishes, each within its own deadline, its
+        replies coming several to a message (see sandbox_child.serve)."""
+        results = self._send_batch(topic, chains, timeout, hold=True)
+        # A child that crashed took its replies held back with it, so the crash is blamed on the first call
+        # that got none, which may not be the one that crashed: the chains from there are made again in a
+        # new child, which sends each reply as its call ends (unless they need values the old one held).
+        crashed = next((i for i, done in enumerate(results) if done and done[-1].status == "crashed"), None)
+        if (crashed is not None and sum(map(len, chains)) > 1 and self.crashes < MAX_CRASHES
+                and not any(refs_in([call[1] for chain in chains[crashed:] for call in chain]))):
+            self.crashes -= 1  # one crash, counted when it happens again
+            results = results[:crashed] + self._send_batch(topic, chains[crashed:], timeout, hold=False)
+        return results
+
+    def _send_batch(self, topic, chains, timeout, hold: bool) -> list[list[CallResult]]:
         every_call = [call for chain in chains for call in chain]
         refusal = self._ready(topic, every_call[0][0], [call[1] for call in every_call])
         if refusal is not None:
             return [[refusal] if chain else [] for chain in chains]
-        request = {"op": "batch", "topic": topic, "timeout": timeout,
+        request = {"op": "batch", "topic": topic, "timeout": timeout, "hold": hold,
                    "chains": [[[function, collect, keep] for function, _, collect, keep in chain] for chain in chains]}
-        start, cpu = time.perf_counter(), self._child_cpu()
+        # Timings are taken here, never by the child. A single call's: from sending the request to its reply,
+        # wall time and the child's CPU clock (what speed limits compare; they make one call at a time). The
+        # replies to a batch stream in while later calls run: their wall times are not timings, and the CPU
+        # clock is not read for them.
+        timed = len(every_call) == 1
+        start, cpu = time.perf_counter(), self._child_cpu() if timed else None
         try:
             wire.send(self._to_child, request, [[call[1] for call in chain] for chain in chains])
         except OSError as exc:
@@ -413,19 +456,16 @@ class SandboxExecutor(Executor):
             for function, *_ in chain:
                 if gone:  # the child was stopped: nothing more comes
                     break
-                answer = self._await(timeout + GRACE_SECONDS, f"{function}()")
+                answer = self._next_reply(timeout + GRACE_SECONDS, f"{function}()")
                 if isinstance(answer, CallResult):
                     gone = True
                     done.append(answer)
                     break
                 header, value = answer
-                now, cpu_now = time.perf_counter(), self._child_cpu()
-                # Timings are taken here, never by the child. The first reply's run from sending the request:
-                # a single call's timing. Later replies stream in while calls run: wall times are not timings;
-                # CPU times (the child's clock between replies) are, roughly (the child runs on meanwhile).
+                now, cpu_now = time.perf_counter(), self._child_cpu() if timed else None
                 used = cpu_now - cpu if cpu is not None and cpu_now is not None else None
                 done.append(self._result(function, header, value, now - start, used))
-                start, cpu = now, cpu_now
+                start = now
                 if not done[-1].ok:
                     break
         return results

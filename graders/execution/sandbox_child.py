@@ -333,22 +333,36 @@ def child_main(channel_in, channel_out, runtime):
     serve(executor, runtime, config, channel_in, channel_out)
 
 
-def serve(executor, runtime, config, channel_in, channel_out):
-    """Calls, one message in and one message out per call, until the grader closes the channel."""
-    wire = runtime.wire
+#: Replies held back at most this long before the next call starts: the grader's deadline for a call runs
+#: from the last message it received, so holding replies brings its backstop this much closer (its grace is
+#: seconds).
+HOLD_SECONDS = 0.005
 
-    def reply(header, value) -> bool:
-        """Send one call's result; if its value cannot be sent, an error in its place (False)."""
-        try:
-            wire.send(channel_out, header, value)
-            return True
-        except (TypeError, ValueError, OSError) as exc:
-            wire.send(channel_out, dict(header, status="error", message=f"the result could not be sent back: {exc}"))
-            return False
+
+def serve(executor, runtime, config, channel_in, channel_out):
+    """Batches of calls, one message in, until the grader closes the channel. Replies go several to a
+    message, but only those of one function, each sent before a call of another function starts: a
+    process that dies or hangs past its own alarm then takes with it only unsent replies of the function
+    it died in, which the grader blames for it (the first reply it did not get)."""
+    wire = runtime.wire
+    replies = wire.Replies(channel_out)
+    held = [None, True]  # the function whose replies are held; whether the current batch holds any
+
+    def starting(function):
+        if len(replies) and (function != held[0] or not held[1] or time.monotonic() - replies.since > HOLD_SECONDS):
+            replies.flush()
+        held[0] = function
 
     def emit(result):
-        if not reply(describe(result), result.value):
-            result.status = "error"  # what the grader was told: the chain ends here on both sides
+        header = describe(result)
+        try:
+            replies.add(header, result.value, time.monotonic())
+        except (TypeError, ValueError) as exc:
+            replies.add(dict(header, status="error", message=f"the result could not be sent back: {exc}"), None,
+                        time.monotonic())
+            result.status = "error"  # what the grader is told: the chain ends here on both sides
+        if replies.bytes > replies.max_bytes:  # a message holds at most one large reply
+            replies.flush()
 
     while True:
         try:
@@ -361,10 +375,11 @@ def serve(executor, runtime, config, channel_in, channel_out):
             wire.send(channel_out, {"status": module.status if failed else "ok",
                                     "message": module.message if failed else ""})
             continue
-        # A batch of chains of calls (a single call is a batch of one): one reply per call, as it ends.
         chains = [[(function, tuple(a), collect, keep) for (function, collect, keep), a in zip(chain, chain_args)]
                   for chain, chain_args in zip(request["chains"], args)]
-        executor._invoke_batch(request["topic"], chains, request["timeout"], emit)
+        held[1] = request.get("hold", True) is not False  # a batch made again after a crash holds none
+        executor._invoke_batch(request["topic"], chains, request["timeout"], emit, starting)
+        replies.flush()
 
 
 def describe(result):

@@ -41,7 +41,13 @@ def to_wire(value, arrays: list):
             return {x.tag: x.to_wire()}
         raise TypeError(f"cannot send a {type(x).__name__}")
 
-    return fold(value, leaf, tuple_=lambda items: {"t": items}, dict_=lambda pairs: {"d": [list(p) for p in pairs]})
+    def dict_(pairs):
+        for key, _ in pairs:
+            if not (key is None or isinstance(key, (bool, int, float, str))):
+                raise TypeError(f"cannot send a dict keyed by a {type(key).__name__}")
+        return {"d": [list(p) for p in pairs]}
+
+    return fold(value, leaf, tuple_=lambda items: {"t": items}, dict_=dict_)
 
 
 def from_wire(skeleton, arrays: list):
@@ -145,10 +151,7 @@ def _parse_npy(buffer: bytearray, start: int, size: int) -> np.ndarray:
     return np.frombuffer(buffer, dtype=dtype, count=count, offset=offset).reshape(shape)
 
 
-def send(fd: int, header: dict, value=None) -> None:
-    """One message: its total length, then a header frame (UTF-8 JSON) and the array frames it refers to."""
-    arrays: list = []
-    header = dict(header, value=to_wire(value, arrays), arrays=len(arrays))
+def _write_message(fd: int, header: dict, arrays: list) -> None:
     parts = _npy(np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
     for array in arrays:
         parts += _npy(array)
@@ -156,12 +159,106 @@ def send(fd: int, header: dict, value=None) -> None:
     _write_all(fd, _LENGTH.pack(len(body)) + body)
 
 
+def send(fd: int, header: dict, value=None) -> None:
+    """One message: its total length, then a header frame (UTF-8 JSON) and the array frames it refers to."""
+    arrays: list = []
+    header = dict(header, value=to_wire(value, arrays), arrays=len(arrays))
+    _write_message(fd, header, arrays)
+
+
+#: Array bytes held back for one message at most: a message of replies holds at most this much besides its
+#: last reply.
+HELD_BYTES = 1 << 20
+
+
+class Replies:
+    """Replies held back to go several to a message: ``{"replies": [header, ...], "value": [value, ...]}``.
+    A message costs both sides far more than what it carries (a write that wakes the reader, a JSON header, a
+    read and a parse), and a batch's twenty quick calls would otherwise send twenty. When to send is the
+    caller's decision (:meth:`flush`)."""
+
+    def __init__(self, fd: int, max_bytes: int = HELD_BYTES):
+        self.fd, self.max_bytes = fd, max_bytes
+        self.headers: list = []
+        self.values: list = []
+        self.arrays: list = []
+        self.bytes = 0
+        self.since = 0.0  # time.monotonic() of the oldest one held
+
+    def add(self, header: dict, value, now: float) -> None:
+        """Hold one reply; a value that cannot be sent raises TypeError or ValueError, holding nothing."""
+        held = len(self.arrays)
+        try:
+            skeleton = to_wire(value, self.arrays)  # its array references count on from those already held
+        except BaseException:
+            del self.arrays[held:]
+            raise
+        if not self.headers:
+            self.since = now
+        self.headers.append(header)
+        self.values.append(skeleton)
+        self.bytes += sum(a.nbytes for a in self.arrays[held:])
+
+    def __len__(self) -> int:
+        return len(self.headers)
+
+    def flush(self) -> None:
+        if self.headers:
+            header = {"replies": self.headers, "value": {"t": self.values}, "arrays": len(self.arrays)}
+            arrays = self.arrays
+            self.headers, self.values, self.arrays, self.bytes = [], [], [], 0
+            _write_message(self.fd, header, arrays)
+
+
 def receive(fd: int, cap: int, max_arrays: int = 10_000) -> tuple[dict, object]:
     """(header, value) of the next message, which may be at most ``cap`` bytes long."""
     (size,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size))
     if size > cap:
         raise WireError(f"a message of {size} bytes is over the {cap}-byte limit")
-    buffer = _read_exact(fd, size)
+    return _parse(_read_exact(fd, size), max_arrays)
+
+
+class Reader:
+    """The messages on one pipe, read in as few system calls as the peer's writes allow: whatever has
+    arrived is taken at once (the replies to a batch of calls come in bursts) and parsed a message at a
+    time."""
+
+    CHUNK = 1 << 16  # a pipe's capacity
+
+    def __init__(self, fd: int, cap: int, max_arrays: int = 10_000):
+        self.fd, self.cap, self.max_arrays = fd, cap, max_arrays
+        self.buffer = bytearray()
+        self._scratch = memoryview(bytearray(self.CHUNK))
+
+    def _needed(self) -> int:
+        """Bytes still missing before the next message is complete (0: it is here)."""
+        if len(self.buffer) < _LENGTH.size:
+            return _LENGTH.size - len(self.buffer)
+        (size,) = _LENGTH.unpack_from(self.buffer)
+        if size > self.cap:
+            raise WireError(f"a message of {size} bytes is over the {self.cap}-byte limit")
+        return max(0, _LENGTH.size + size - len(self.buffer))
+
+    def has_message(self) -> bool:
+        """A whole message is buffered: receive() will not read."""
+        return self._needed() == 0
+
+    def receive(self) -> tuple[dict, object]:
+        """(header, value) of the next message, reading (and waiting) for as much of it as has not arrived."""
+        while self._needed() > 0:
+            got = os.readv(self.fd, [self._scratch])
+            if not got:
+                raise WireError("the peer closed the channel")
+            self.buffer += self._scratch[:got]
+        (size,) = _LENGTH.unpack_from(self.buffer)
+        body = self.buffer[_LENGTH.size:_LENGTH.size + size]  # a copy: its arrays may outlive the buffer
+        del self.buffer[:_LENGTH.size + size]
+        return _parse(body, self.max_arrays)
+
+
+def _parse(buffer: bytearray, max_arrays: int) -> tuple[dict, object]:
+    """(header, value) of one message's body: its frames, each checked."""
+    size = len(buffer)
     frames, position = [], 0
     while position < size:
         if position + _LENGTH.size > size:
