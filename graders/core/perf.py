@@ -35,6 +35,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
+from ..execution.executor import KEEP_ALL
 from ..execution.values import Ref, digest
 from .calls import call
 from .checks import Abort
@@ -140,14 +141,18 @@ class _Side:
 
     def run(self, function, args, forward=None, cache_index=None, upstream=(), keep=None):
         """One timed call of ``function`` (after an untimed ``forward`` whose cache it gets); its result.
-        Caches stay with the executor (``keep``): a timing never includes copying one."""
+        Caches stay with the executor (``keep``): a timing never includes copying one. Only the first
+        sample's result is looked at: later ones leave theirs with the executor."""
+        if self.samples:
+            keep = KEEP_ALL
         if forward is None:
             return (yield from self.call(function, args, timed=True, keep=keep))
         first = yield from self.call(forward, args, timed=False, keep=cache_index)
         value = first.value
         if type(value) not in (tuple, list) or len(value) <= cache_index:
             raise _BadForward(forward, value)
-        return (yield from self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True))
+        return (yield from self.call(function, tuple(upstream) + (Ref(first.call_id, (cache_index,)),), timed=True,
+                                     keep=keep if self.samples else None))
 
 
 class _BadForward(Exception):

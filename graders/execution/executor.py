@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from .loading import SourceInfo, may_define, read_source
 from .values import bind_previous, digest, refs_in
 
+#: ``keep=KEEP_ALL``: the whole returned value stays with the executor (a speed limit's repeated samples).
+KEEP_ALL = "all"
+
 @dataclass
 class CallResult:
     """What one call returned, as plain data.
@@ -56,14 +59,15 @@ class Executor:
         return self._sources[topic]
 
     def call(self, topic: str, function: str, args: tuple = (), *, timeout: float = 10.0,
-             collect: int | None = None, reuse: bool = False, keep: int | None = None) -> CallResult:
+             collect: int | None = None, reuse: bool = False, keep: int | str | None = None) -> CallResult:
         """Call ``topic.function(*args)``.
 
         ``collect``: the function returns an iterator; consume at most this many
         items (one more is taken to notice an endless one) and return them as a list.
         ``keep``: the function returns a tuple whose element at this index (a layer's cache) the
         trusted side never looks at: it stays with the executor, for Refs, and a placeholder comes
-        back (a large cache then costs no copying through a sandbox's pipes).
+        back (a large cache then costs no copying through a sandbox's pipes); KEEP_ALL keeps the whole value
+        (a placeholder comes back in its place).
         ``reuse``: if this executor already made this very call (same function and arguments,
         none of them a Ref) with ``reuse``, its result again: two checks of one long training run
         (does it fit? is it fast enough?) then share one run.

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .executor import CallResult, Executor
+from .executor import KEEP_ALL, CallResult, Executor
 from .loading import ALLOWED_IMPORTS, ImplementationPackage
 from .values import Foreign, Ref, array_bytes, encode, make_live, refs_in, snapshot, unchanged
 
@@ -64,8 +64,11 @@ class _BoundedWriter(io.TextIOBase):
 KEPT = Foreign("cache", "kept by the executor")
 
 
-def without(value, index: int):
-    """``value`` with its element ``index`` replaced by KEPT (when it is a tuple or list that long)."""
+def without(value, index: int | str):
+    """``value`` with its element ``index`` replaced by KEPT (when it is a tuple or list that long); KEPT
+    alone for KEEP_ALL."""
+    if index == KEEP_ALL:
+        return KEPT
     if type(value) in (tuple, list) and -len(value) <= index < len(value):
         return type(value)(KEPT if i == index % len(value) else v for i, v in enumerate(value))
     return value
@@ -248,14 +251,15 @@ class InProcessExecutor(Executor):
             signal.signal(signal.SIGALRM, _on_alarm)
         np.seterr(over="warn", divide="warn", invalid="warn", under="ignore")
         self.last_output, self.last_warnings = output, caught
-        if timeout:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+        # Armed for each call, never disarmed after it (one system call less a call): an alarm that is still
+        # pending fires outside student code, where _on_alarm ignores it, or is re-armed by the next call.
+        signal.setitimer(signal.ITIMER_REAL, timeout or 0)
+        _IN_CALL[0] = True
         try:
             with _process_kept():
                 yield
         finally:
-            if timeout:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+            _IN_CALL[0] = False
 
     @contextlib.contextmanager
     def _guarded(self, timeout):
@@ -277,9 +281,11 @@ class InProcessExecutor(Executor):
                     contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 warnings.simplefilter("always")
                 self.last_output, self.last_warnings = output, caught
+                _IN_CALL[0] = True
                 with _process_kept():
                     yield
         finally:
+            _IN_CALL[0] = False
             builtins.__import__ = real_import
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -305,7 +311,8 @@ class InProcessExecutor(Executor):
         # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
         pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
         status, message, value = "ok", "", None
-        start, cpu_start = time.perf_counter(), time.process_time()
+        # A sandbox child's own clocks are never used (its grader reads the child's CPU clock): not read there.
+        start, cpu_start = time.perf_counter(), 0.0 if self.resident else time.process_time()
         try:
             with self._guarded(timeout):
                 value = fn(*live)
@@ -329,7 +336,7 @@ class InProcessExecutor(Executor):
             status, message = "error", f"{function}() ran out of memory"
         except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code are results too
             status, message = "error", f"{function}() raised {describe_exception(exc, self.folder)}"
-        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+        seconds, cpu_seconds = time.perf_counter() - start, None if self.resident else time.process_time() - cpu_start
         result = CallResult(status, message=message, call_id=call_id, seconds=seconds, cpu_seconds=cpu_seconds,
                             output=self.last_output.text(),
                             warnings=sorted({f"{w.category.__name__}: {w.message}" for w in self.last_warnings}))
@@ -340,8 +347,13 @@ class InProcessExecutor(Executor):
         return result
 
 
+#: Whether student code is running under a deadline: an alarm that fires anywhere else is ignored.
+_IN_CALL = [False]
+
+
 def _on_alarm(signum, frame):
-    raise CallTimeout()
+    if _IN_CALL[0]:
+        raise CallTimeout()
 
 
 #: What warnings.simplefilter("always") puts first in warnings.filters.

@@ -383,9 +383,13 @@ def serve(executor, runtime, config, channel_in, channel_out):
 
 
 def describe(result):
-    """A CallResult's fields but its value, for the reply's header."""
-    return {"status": result.status, "message": result.message, "call_id": result.call_id,
-            "mutated": result.mutated, "warnings": result.warnings, "output": result.output}
+    """A CallResult's fields but its value, for the reply's header (empty ones left out: most replies are
+    a status and an id)."""
+    header = {"status": result.status, "call_id": result.call_id}
+    for name in ("message", "mutated", "warnings", "output"):
+        if getattr(result, name):
+            header[name] = getattr(result, name)
+    return header
 
 
 if __name__ == "__main__":

@@ -43,12 +43,16 @@ def fold(value, leaf: Callable, *, tuple_: Callable = tuple, list_: Callable = l
     """Rebuild an argument tree bottom-up: ``leaf(x)`` for every leaf, ``tuple_(items)``, ``list_(items)`` and
     ``dict_(pairs)`` for the containers (pairs are ``(key, folded value)``). The identity constructors copy the
     tree's structure; others turn it into something else (a wire skeleton, a digest's stream)."""
-    if isinstance(value, dict):
-        return dict_([(k, fold(v, leaf, tuple_=tuple_, list_=list_, dict_=dict_)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        items = [fold(v, leaf, tuple_=tuple_, list_=list_, dict_=dict_) for v in value]
-        return tuple_(items) if isinstance(value, tuple) else list_(items)
-    return leaf(value)
+
+    def rebuild(x):
+        if isinstance(x, dict):
+            return dict_([(k, rebuild(v)) for k, v in x.items()])
+        if isinstance(x, (list, tuple)):
+            items = [rebuild(v) for v in x]
+            return tuple_(items) if isinstance(x, tuple) else list_(items)
+        return leaf(x)
+
+    return rebuild(value)
 
 
 def walk(value):

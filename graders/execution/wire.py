@@ -30,11 +30,11 @@ def to_wire(value, arrays: list):
     """A JSON-able skeleton of ``value``; arrays are appended to ``arrays`` and referenced by index."""
 
     def leaf(x):
-        if x is None or isinstance(x, (bool, int, float, str)):
-            return x
         if type(x) is np.ndarray:
             arrays.append(x)
             return {"a": len(arrays) - 1}
+        if x is None or isinstance(x, (bool, int, float, str)):
+            return x
         if isinstance(x, Foreign):
             return {"f": [x.type_name, x.reason]}
         if isinstance(x, Kind) and Kind.registry.get(x.tag) is type(x):
@@ -50,30 +50,37 @@ def to_wire(value, arrays: list):
     return fold(value, leaf, tuple_=lambda items: {"t": items}, dict_=dict_)
 
 
+_SCALARS = (type(None), bool, int, float, str)
+
+
 def from_wire(skeleton, arrays: list):
-    if skeleton is None or isinstance(skeleton, (bool, int, float, str)):
+    kind = type(skeleton)
+    if kind is dict and len(skeleton) == 1:
+        (tag, body), = skeleton.items()
+        if tag == "a":  # most nodes are arrays
+            if type(body) is not int or not 0 <= body < len(arrays):
+                raise WireError("bad array reference")
+            return arrays[body]
+        if tag == "t" and type(body) is list:
+            return tuple([from_wire(v, arrays) for v in body])
+        if tag == "d" and type(body) is list:
+            try:
+                return {k: from_wire(v, arrays) for k, v in body if isinstance(k, (str, int))}
+            except (TypeError, ValueError):  # a pair that is not one
+                raise WireError("malformed dict") from None
+        if tag == "f" and type(body) is list and len(body) == 2:
+            return Foreign(str(body[0]), str(body[1]))
+        if tag in Kind.registry:
+            try:
+                return Kind.registry[tag].from_wire(body)
+            except (TypeError, ValueError, IndexError) as exc:
+                raise WireError(f"malformed {tag!r} argument: {exc}") from None
+        raise WireError(f"unknown tag {tag!r}" if tag not in ("t", "d", "f") else "malformed value")
+    if kind in _SCALARS:
         return skeleton
-    if isinstance(skeleton, list):
+    if kind is list:
         return [from_wire(v, arrays) for v in skeleton]
-    if not isinstance(skeleton, dict) or len(skeleton) != 1:
-        raise WireError("malformed value")
-    (tag, body), = skeleton.items()
-    if tag == "a":
-        if not isinstance(body, int) or not 0 <= body < len(arrays):
-            raise WireError("bad array reference")
-        return arrays[body]
-    if tag == "t":
-        return tuple(from_wire(v, arrays) for v in body)
-    if tag == "d":
-        return {k: from_wire(v, arrays) for k, v in body if isinstance(k, (str, int))}
-    if tag == "f":
-        return Foreign(str(body[0]), str(body[1]))
-    if tag in Kind.registry:
-        try:
-            return Kind.registry[tag].from_wire(body)
-        except (TypeError, ValueError, IndexError) as exc:
-            raise WireError(f"malformed {tag!r} argument: {exc}") from None
-    raise WireError(f"unknown tag {tag!r}")
+    raise WireError("malformed value")
 
 
 def _read_exact(fd: int, size: int) -> bytearray:
@@ -108,7 +115,7 @@ def _npy(array: np.ndarray) -> list:
     """The .npy frame of ``array`` as a list of byte strings (length prefix, magic and header, payload)."""
     if not array.flags.c_contiguous:
         array = array.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into 1-d)
-    key = (array.dtype.str, array.shape)
+    key = (array.dtype, array.shape)
     head = _HEADERS.get(key)
     if head is None:
         shape = "(" + "".join(f"{n}, " for n in array.shape)[:-2] + ("," if array.ndim == 1 else "") + ")"
@@ -122,33 +129,37 @@ def _npy(array: np.ndarray) -> list:
     return [_LENGTH.pack(len(head) + len(payload)), head, payload]
 
 
-_PARSED: dict[bytes, tuple] = {}  # header -> (dtype, shape)
+_PARSED: dict[bytes, tuple] = {}  # magic, length and header -> (dtype, shape, payload bytes)
 
 
 def _parse_npy(buffer: bytearray, start: int, size: int) -> np.ndarray:
     end = start + size
-    if size < len(_MAGIC) + 2 or buffer[start:start + len(_MAGIC)] != _MAGIC:
+    if size < len(_MAGIC) + 2:
         raise WireError("not a plain .npy frame: bad magic")
     (header_size,) = struct.unpack_from("<H", buffer, start + len(_MAGIC))
     offset = start + len(_MAGIC) + 2 + header_size
     if offset > end:
         raise WireError("not a plain .npy frame: bad header")
-    text = bytes(buffer[start + len(_MAGIC) + 2:offset])
-    parsed = _PARSED.get(text)
+    head = bytes(buffer[start:offset])
+    parsed = _PARSED.get(head)
     if parsed is None:
-        match = _HEADER.fullmatch(text)
+        if not head.startswith(_MAGIC):
+            raise WireError("not a plain .npy frame: bad magic")
+        match = _HEADER.fullmatch(head, len(_MAGIC) + 2)
         if match is None:
             raise WireError("not a plain .npy frame: bad header")
-        parsed = np.dtype(match.group(1).decode()), tuple(int(n) for n in match.group(2).split(b",") if n.strip())
+        dtype = np.dtype(match.group(1).decode())
+        shape = tuple(int(n) for n in match.group(2).split(b",") if n.strip())
+        count = 1
+        for n in shape:
+            count *= n
+        parsed = dtype, shape, count * dtype.itemsize
         if len(_PARSED) < 4096:
-            _PARSED[text] = parsed
-    dtype, shape = parsed
-    count = 1
-    for n in shape:
-        count *= n
-    if count * dtype.itemsize != end - offset:
+            _PARSED[head] = parsed
+    dtype, shape, payload = parsed
+    if payload != end - offset:
         raise WireError("not a plain .npy frame: the payload does not match the header")
-    return np.frombuffer(buffer, dtype=dtype, count=count, offset=offset).reshape(shape)
+    return np.ndarray(shape, dtype, buffer=buffer, offset=offset)
 
 
 def _write_message(fd: int, header: dict, arrays: list) -> None:

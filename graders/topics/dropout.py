@@ -74,7 +74,7 @@ def zero_or_scaled(ctx, case):
 @TOPIC.check("dropout_forward", "drop_rate_is_p", inputs=large, max_examples=4, mistakes=[keep_probability])
 def drop_rate(ctx, case):
     """The fraction of zeroed units is p, within 6 standard deviations of the binomial count."""
-    got = yield call("dropout_forward", **case)
+    got = yield call("dropout_forward", **case, keep=1)  # the mask stays in the sandbox: 100 000 numbers
     out, p = _out(ctx, got, case["x"]), case["p"]
     n, dropped = out.size, int((out == 0).sum())
     bound = SIGMAS * np.sqrt(n * p * (1 - p))
@@ -86,7 +86,7 @@ def drop_rate(ctx, case):
 @TOPIC.check("dropout_forward", "preserves_expectation", inputs=large, max_examples=4, mistakes=[not_inverted])
 def expectation(ctx, case):
     """sum(out) equals sum(x) within 6 standard deviations: E[out] = x."""
-    got = yield call("dropout_forward", **case)
+    got = yield call("dropout_forward", **case, keep=1)
     out, x, p = _out(ctx, got, case["x"]), case["x"], case["p"]
     bound = SIGMAS * np.sqrt((x**2).sum() * p / (1 - p))
     if abs(out.sum() - x.sum()) > bound:
