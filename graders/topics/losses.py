@@ -94,10 +94,17 @@ def pred_and_target(draw):
     return {"pred": draw(array(shape)), "target": draw(array(shape))}
 
 
+# Large values close to each other: (p - t)^2 expanded as p^2 - 2pt + t^2 loses every digit to cancellation.
+FAR_FROM_ZERO = {"pred": 1e8 + np.array([[0.5, -1.25, 2.0], [3.0, 0.0, -0.75]]),
+                 "target": 1e8 + np.array([[1.5, 0.25, -1.0], [2.5, 0.5, 0.75]])}
+
 TOPIC.compare(
     "mse_loss", inputs=pred_and_target(), oracle=lambda pred, target: F.mse_loss(pred, target),
-    returns=("loss",), gradients=("pred",),
+    returns=("loss",), gradients=("pred",), cases=[FAR_FROM_ZERO],
     mistakes=[
+        Mistake("mse_expanded_square", "p^2 - 2pt + t^2 cancels catastrophically when pred and target are large and "
+                "close: square the difference, (pred - target)^2",
+                variant=lambda pred, target: {"loss": np.mean(pred**2 - 2 * pred * target + target**2)}),
         Mistake("mse_gradient_missing_2", "d/dpred of (pred - target)^2 is 2 (pred - target)",
                 variant=lambda pred, target: {"dpred": (pred - target) / pred.size}),
         Mistake("mse_mean_over_rows", "the mean is over all elements, not over the first axis only",

@@ -68,6 +68,16 @@ MUTANTS = [
         def relu_backward(dout, cache):
             return dout * (cache >= 0)
         """, "activations::relu_backward::matches_autograd", "relu_grad_one_at_zero"),
+    Mutant("elu_exp_masked_after", """
+        def elu_forward(x, alpha=1.0):
+            out = x * (x > 0) + alpha * (np.exp(x) - 1) * (x <= 0)
+            return out, (x, out, alpha)
+        """, "activations::elu_forward::stable_at_extremes", "elu_exp_overflow"),
+    Mutant("elu_backward_exp_masked_after", """
+        def elu_backward(dout, cache):
+            x, out, alpha = cache
+            return dout * ((x > 0) + alpha * np.exp(x) * (x <= 0))
+        """, "activations::elu_backward::matches_autograd", "elu_backward_exp_overflow"),
     Mutant("elu_alpha_ignored", """
         def elu_forward(x, alpha=1.0):
             out = np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
@@ -140,6 +150,11 @@ MUTANTS = [
             diff = pred - target
             return float(np.mean(diff**2)), 2.0 * diff / len(diff)
         """, "losses::mse_loss::matches_torch", "mse_gradient_over_rows"),
+    Mutant("mse_expanded_square", """
+        def mse_loss(pred, target):
+            loss = np.mean(pred**2 - 2 * pred * target + target**2)
+            return float(loss), 2.0 * (pred - target) / pred.size
+        """, "losses::mse_loss::matches_torch", "mse_expanded_square"),
     Mutant("mse_grad_missing_2", """
         def mse_loss(pred, target):
             diff = pred - target
