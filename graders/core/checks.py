@@ -75,6 +75,11 @@ class Mistake:
     stage: str = "forward"  # for layers: which of the pair it concerns ("forward" or "backward")
 
 
+#: Named wherever a check sees a function given an rng change np.random's global state (Context.leaves_global_rng).
+GLOBAL_RNG = Mistake("touches_global_rng", "leave np.random's global state alone: no np.random.seed() inside a "
+                     "function, and draws only from the rng argument (rng.random, rng.permutation, ...)")
+
+
 @dataclass
 class Observation:
     """What a predicate mistake can look at."""
@@ -239,6 +244,13 @@ class Context:
             except Exception:  # noqa: BLE001 - a predicate that cannot read this output names nothing
                 continue
         return None
+
+    def leaves_global_rng(self, *results: CallResult, function: str | None = None) -> None:
+        """Fail if any of ``results`` (calls given a numpy Generator) changed np.random's global state."""
+        if any(isinstance(r, CallResult) and r.touched_global_rng for r in results):
+            self.fail(f"{function or self.check.function}() changed np.random's global state (np.random.seed(), "
+                      "np.random.shuffle() or another np.random.* call): a function given an rng draws only "
+                      "from it and leaves the global generator alone", GLOBAL_RNG)
 
     def fail(self, message: str, diagnosis: Mistake | None = None):
         if diagnosis:

@@ -38,6 +38,8 @@ class CallResult:
     mutated: list = field(default_factory=list)  # positions of array arguments changed in place
     warnings: list = field(default_factory=list)  # numpy floating-point and other warnings, as text
     output: str = ""  # what the call printed (truncated)
+    #: Given a numpy Generator, the call changed np.random's global state (np.random.seed or a np.random.* draw).
+    touched_global_rng: bool = False
 
     @property
     def ok(self) -> bool:

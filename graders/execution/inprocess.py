@@ -310,6 +310,8 @@ class InProcessExecutor(Executor):
                                                f"{type(exc).__name__}: {exc}")
         # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
         pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
+        # A function handed a generator must leave np.random's global state alone: watched only then.
+        global_rng = np.random.get_state() if any(type(v) is np.random.Generator for v in live) else None
         status, message, value = "ok", "", None
         # A sandbox child's own clocks are never used (its grader reads the child's CPU clock): not read there.
         start, cpu_start = time.perf_counter(), 0.0 if self.resident else time.process_time()
@@ -344,7 +346,13 @@ class InProcessExecutor(Executor):
             self._hold(call_id, value)
             result.value = encode(value if keep is None else without(value, keep))
             result.mutated = [i for i, (a, b) in enumerate(zip(pristine, live)) if not unchanged(a, b)]
+            result.touched_global_rng = global_rng is not None and not _same_rng_state(global_rng, np.random.get_state())
         return result
+
+
+def _same_rng_state(a: tuple, b: tuple) -> bool:
+    """Two np.random.get_state() tuples ('MT19937', key, pos, has_gauss, cached_gaussian) are the same state."""
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2:] == b[2:]
 
 
 #: Whether student code is running under a deadline: an alarm that fires anywhere else is ignored.

@@ -413,7 +413,8 @@ class SandboxExecutor(Executor):
                           seconds=seconds, cpu_seconds=cpu_seconds,
                           mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
-                          output=str(header.get("output", ""))[:4096])
+                          output=str(header.get("output", ""))[:4096],
+                          touched_global_rng=header.get("touched_global_rng") is True)
 
     def _invoke(self, topic, function, args, timeout, collect, keep=None) -> CallResult:
         return self._invoke_batch(topic, [[(function, tuple(args), collect, keep)]], timeout)[0][0]

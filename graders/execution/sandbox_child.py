@@ -386,7 +386,7 @@ def describe(result):
     """A CallResult's fields but its value, for the reply's header (empty ones left out: most replies are
     a status and an id)."""
     header = {"status": result.status, "call_id": result.call_id}
-    for name in ("message", "mutated", "warnings", "output"):
+    for name in ("message", "mutated", "warnings", "output", "touched_global_rng"):
         if getattr(result, name):
             header[name] = getattr(result, name)
     return header

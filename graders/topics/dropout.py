@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from ..core import Mistake, Previous, Rng, Topic, call, chain_of
+from ..core import GLOBAL_RNG, Mistake, Previous, Rng, Topic, call, chain_of
 from ..core.compare import DEFAULT, matches
 from ..core.strategies import any_shape, array, inputs
 
@@ -138,10 +138,11 @@ ignores_rng = Mistake("dropout_ignores_rng", "draw the mask from the rng argumen
                       "give the same mask, another seed another one")
 
 
-@TOPIC.check("dropout_forward", "mask_follows_rng", mistakes=[ignores_rng],
+@TOPIC.check("dropout_forward", "mask_follows_rng", mistakes=[ignores_rng, GLOBAL_RNG],
              inputs=inputs(x=nonzero((20, 30)), p=P, train=st.just(True), rng=RNGS), max_examples=4)
 def mask_follows_rng(ctx, case):
-    """Two calls with generators of the same seed give the same output; a generator of another seed another."""
+    """Two calls with generators of the same seed give the same output; a generator of another seed another;
+    np.random's global state is left alone."""
     other = Rng(case["rng"].seed + 1)
     first, again, different = yield [call("dropout_forward", **case), call("dropout_forward", **case),
                                      call("dropout_forward", **{**case, "rng": other})]
@@ -151,3 +152,4 @@ def mask_follows_rng(ctx, case):
     if np.array_equal(outs[0], outs[2]):
         ctx.fail(f"np.random.default_rng({case['rng'].seed}) and np.random.default_rng({other.seed}) dropped the "
                  "same units", ignores_rng)
+    ctx.leaves_global_rng(first, again, different)

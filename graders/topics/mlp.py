@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..core import Mistake, Rng, Topic, call
+from ..core import GLOBAL_RNG, Mistake, Rng, Topic, call
 from ..core.compare import describe
 from ..core.strategies import array, inputs, labels, size
 from .losses import cross_entropy
@@ -201,19 +201,22 @@ def _close_to(ratios, sizes, rule):
 
 
 @TOPIC.check("init_mlp", "reproducible_from_rng", cases=[{"layer_sizes": [4, 6, 3], "seed": s} for s in (3, 11)],
-             mistakes=[ignores_rng])
+             mistakes=[ignores_rng, GLOBAL_RNG])
 def reproducible(ctx, case):
-    """Two generators with the same seed give identical params; another seed gives other weights."""
+    """Two generators with the same seed give identical params; another seed gives other weights; np.random's
+    global state is left alone."""
     sizes, seed = case["layer_sizes"], case["seed"]
-    made = []
+    made, results = [], []
     for s in (seed, seed, seed + 1):
-        made.append(check_params(ctx, (yield call("init_mlp", layer_sizes=sizes, rng=Rng(s))).value, sizes))
+        results.append((yield call("init_mlp", layer_sizes=sizes, rng=Rng(s))))
+        made.append(check_params(ctx, results[-1].value, sizes))
     first, again, other = made
     if any(not np.array_equal(first[k], again[k]) for k in first):
         ctx.fail(f"two calls with np.random.default_rng({seed}) gave different weights", ignores_rng)
     if all(np.array_equal(first[k], other[k]) for k in first):
         ctx.fail(f"np.random.default_rng({seed}) and np.random.default_rng({seed + 1}) gave the same weights",
                  ignores_rng)
+    ctx.leaves_global_rng(*results)
 
 
 def check_params(ctx, value, sizes, function="init_mlp"):

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from ..core import ANY, DEFAULT, Mistake, Previous, Rng, Topic, call, chain, chain_of
+from ..core import ANY, DEFAULT, GLOBAL_RNG, Mistake, Previous, Rng, Topic, call, chain, chain_of
 from ..core.compare import compare_returns, describe
 from ..core.declare import defaults_differ
 from ..core.perf import Limit, measure
@@ -23,6 +23,8 @@ empty = Mistake("yields_empty_batch", "no batch is empty: stop slicing at n (ran
 keeps_last = Mistake("ignores_drop_last", "with drop_last=True a final batch shorter than batch_size is not yielded")
 ignores_rng = Mistake("shuffle_ignores_rng", "shuffle with the rng argument (rng.permutation), not np.random's "
                       "global state: the same seed must give the same epoch")
+fixed_unseeded = Mistake("rng_none_is_a_fixed_seed", "with rng=None shuffle with a fresh, unseeded generator "
+                         "(np.random.default_rng()): a fixed seed gives every epoch the same order")
 
 
 @st.composite
@@ -47,7 +49,7 @@ def epoch_limit(case) -> int:
              mistakes=[repeats, drops_last, empty, keeps_last])
 def partition(ctx, case):
     """Every index of range(n) once (but the dropped tail), in batches of batch_size; in order when not shuffled."""
-    batches, _ = yield from epoch(ctx, case)
+    batches, _, _ = yield from epoch(ctx, case)
     n, size, drop_last = case["n"], case["batch_size"], case["drop_last"]
     full, tail = divmod(n, size)
     sizes = [len(b) for b in batches]
@@ -77,28 +79,36 @@ def partition(ctx, case):
 
 
 @TOPIC.check("minibatches", "shuffle_follows_rng", inputs=epochs(min_n=20).map(lambda c: {**c, "shuffle": True, "drop_last": False}),
-             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10, mistakes=[ignores_rng])
+             cases=[epoch_case(30, 8, True, False, seed=5)], max_examples=10,
+             mistakes=[ignores_rng, fixed_unseeded, GLOBAL_RNG])
 def follows_rng(ctx, case):
-    """The same seed gives the same epoch, another seed another order, and the order is not 0, 1, 2, ..."""
-    first, order = yield from epoch(ctx, case)
-    again, _ = yield from epoch(ctx, case)
-    other, other_order = yield from epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
+    """The same seed gives the same epoch, another seed another order, and the order is not 0, 1, 2, ...;
+    np.random's global state is left alone; rng=None gives a fresh order each time."""
+    first, order, first_call = yield from epoch(ctx, case)
+    again, _, again_call = yield from epoch(ctx, case)
+    other, other_order, other_call = yield from epoch(ctx, {**case, "rng": Rng(case["rng"].seed + 1)})
     if len(first) != len(again) or any(not np.array_equal(a, b) for a, b in zip(first, again)):
         ctx.fail(f"two epochs from np.random.default_rng({case['rng'].seed}) differ", ignores_rng)
     if np.array_equal(order, other_order):
         ctx.fail("two different seeds gave the same order", ignores_rng)
     if np.array_equal(order, np.sort(order)):
         ctx.fail("with shuffle=True the indices came in sorted order: shuffle them with rng")
-    _, unseeded = yield from epoch(ctx, {**case, "rng": None})
+    ctx.leaves_global_rng(first_call, again_call, other_call)
+    _, unseeded, _ = yield from epoch(ctx, {**case, "rng": None})
     if sorted(unseeded.tolist()) != list(range(case["n"])):
         ctx.fail("with rng=None (a fresh generator) an epoch is not a permutation of range(n)")
+    _, unseeded_again, _ = yield from epoch(ctx, {**case, "rng": None})
+    if np.array_equal(unseeded, unseeded_again):  # two fresh permutations of 20 or more agree once in 20! times
+        ctx.fail(f"two epochs with rng=None came in the same order ({unseeded.tolist()[:8]} ...)", fixed_unseeded)
 
 
 def epoch(ctx, case):
-    """The batches of one epoch (as int arrays) and their concatenation (a generator: ``yield from``)."""
+    """The batches of one epoch (as int arrays), their concatenation and the call's result (a generator:
+    ``yield from``)."""
     n, size = case["n"], case["batch_size"]
     limit = epoch_limit(case)
-    batches = (yield call("minibatches", **case, collect=limit)).value
+    made = yield call("minibatches", **case, collect=limit)
+    batches = made.value
     if type(batches) is not list:
         ctx.fail("minibatches() should be a generator (use yield), or return an iterator")
     if len(batches) > limit:
@@ -106,7 +116,7 @@ def epoch(ctx, case):
     for i, b in enumerate(batches):
         if type(b) is not np.ndarray or b.ndim != 1 or b.dtype.kind not in "iu":
             ctx.fail(f"batch {i + 1} should be a 1-D integer index array, got {describe(b)}")
-    return batches, (np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64))
+    return batches, (np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)), made
 
 
 # -- the update rules, stepped beside torch.optim ----------------------------------------------------------

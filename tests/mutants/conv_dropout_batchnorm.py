@@ -52,6 +52,15 @@ MUTANTS = [
             mask = _masks[key]
             return x * mask, mask
         """, "dropout::dropout_forward::mask_follows_rng", "dropout_ignores_rng"),
+    Mutant("dropout_seeds_the_global_generator", """
+        def dropout_forward(x, p, train, rng):
+            np.random.seed(1234)
+            if not train:
+                return x.copy(), None
+            keep = rng.random(x.shape) >= p
+            mask = keep / (1.0 - p) if p < 1 else np.zeros(x.shape)
+            return x * mask, mask
+        """, "dropout::dropout_forward::mask_follows_rng", "touches_global_rng"),
     # conv
     Mutant("conv_flipped_kernel", """
         _reference_conv2d_forward = conv2d_forward

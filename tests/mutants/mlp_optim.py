@@ -86,6 +86,15 @@ MUTANTS = [
            "mlp::init_mlp::he_normal_scale", None),
     Mutant("init_global_random", init_source("np.sqrt(2.0 / fan_in)", "np.random.randn(fan_in, fan_out)"),
            "mlp::init_mlp::reproducible_from_rng", "ignores_rng"),
+    Mutant("init_seeds_the_global_generator", """
+        def init_mlp(layer_sizes, rng):
+            np.random.seed(0)  # "for reproducibility"
+            params = {}
+            for l, (fan_in, fan_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), 1):
+                params[f"W{l}"] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+                params[f"b{l}"] = np.zeros(fan_out)
+            return params
+        """, "mlp::init_mlp::reproducible_from_rng", "touches_global_rng"),
     # mlp: the network
     Mutant("mlp_activation_on_scores", """
         def mlp_forward(x, params, activation="relu"):
@@ -144,6 +153,24 @@ MUTANTS = [
             for start in range(0, stop, batch_size):
                 yield order[start:start + batch_size]
         """, "optim::minibatches::shuffle_follows_rng", "shuffle_ignores_rng"),
+    Mutant("minibatches_unseeded_is_seed_0", """
+        def minibatches(n, batch_size, rng=None, shuffle=True, drop_last=False):
+            rng = np.random.default_rng(0) if rng is None else rng
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            stop = n - n % batch_size if drop_last else n
+            for start in range(0, stop, batch_size):
+                yield order[start:start + batch_size]
+        """, "optim::minibatches::shuffle_follows_rng", "rng_none_is_a_fixed_seed"),
+    Mutant("minibatches_shuffles_in_place_with_np_random", """
+        def minibatches(n, batch_size, rng=None, shuffle=True, drop_last=False):
+            order = np.arange(n)
+            if shuffle:
+                order = (np.random.default_rng() if rng is None else rng).permutation(n)
+                np.random.shuffle(np.arange(3))  # a leftover of an earlier attempt
+            stop = n - n % batch_size if drop_last else n
+            for start in range(0, stop, batch_size):
+                yield order[start:start + batch_size]
+        """, "optim::minibatches::shuffle_follows_rng", "touches_global_rng"),
     # optim: update rules
     Mutant("momentum_cs231n", """
         def sgd_momentum(w, dw, state, lr, momentum=0.9):
