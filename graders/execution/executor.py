@@ -18,6 +18,7 @@ from .values import bind_previous, digest, refs_in
 #: ``keep=KEEP_ALL``: the whole returned value stays with the executor (a speed limit's repeated samples).
 KEEP_ALL = "all"
 
+
 @dataclass
 class CallResult:
     """What one call returned, as plain data.

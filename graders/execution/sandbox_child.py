@@ -346,12 +346,14 @@ def serve(executor, runtime, config, channel_in, channel_out):
     it died in, which the grader blames for it (the first reply it did not get)."""
     wire = runtime.wire
     replies = wire.Replies(channel_out)
-    held = [None, True]  # the function whose replies are held; whether the current batch holds any
+    # The function whose replies are held, and whether the current batch holds replies at all.
+    held = types.SimpleNamespace(function=None, holding=True)
 
     def starting(function):
-        if len(replies) and (function != held[0] or not held[1] or time.monotonic() - replies.since > HOLD_SECONDS):
+        if len(replies) and (function != held.function or not held.holding
+                             or time.monotonic() - replies.since > HOLD_SECONDS):
             replies.flush()
-        held[0] = function
+        held.function = function
 
     def emit(result):
         header = describe(result)
@@ -377,7 +379,7 @@ def serve(executor, runtime, config, channel_in, channel_out):
             continue
         chains = [[(function, tuple(a), collect, keep) for (function, collect, keep), a in zip(chain, chain_args)]
                   for chain, chain_args in zip(request["chains"], args)]
-        held[1] = request.get("hold", True) is not False  # a batch made again after a crash holds none
+        held.holding = request.get("hold", True) is not False  # a batch made again after a crash holds none
         executor._invoke_batch(request["topic"], chains, request["timeout"], emit, starting)
         replies.flush()
 
