@@ -102,6 +102,23 @@ def follows_rng(ctx, case):
         ctx.fail(f"two epochs with rng=None came in the same order ({unseeded.tolist()[:8]} ...)", fixed_unseeded)
 
 
+MINIBATCH_DEFAULTS = {"shuffle": True, "drop_last": False}
+
+
+@TOPIC.check("minibatches", "uses_default_arguments", cases=[epoch_case(10, 3, True, False, seed=4)],
+             hidden_twin=False)
+def minibatch_defaults(ctx, case):
+    """minibatches() called without shuffle=True, drop_last=False behaves as with them (the same rng seed)."""
+    given, _, _ = yield from epoch(ctx, case)
+    again, _, _ = yield from epoch(ctx, case)
+    if [b.tolist() for b in again] != [b.tolist() for b in given]:
+        return  # it does not follow the rng: shuffle_follows_rng says so
+    left_out, _, _ = yield from epoch(ctx, {k: case[k] for k in ("n", "batch_size", "rng")})
+    if [b.tolist() for b in left_out] != [b.tolist() for b in given]:
+        ctx.fail(defaults_differ("minibatches", MINIBATCH_DEFAULTS, [
+            f"batches {[b.tolist() for b in left_out]} instead of {[b.tolist() for b in given]}"]))
+
+
 def epoch(ctx, case):
     """The batches of one epoch (as int arrays), their concatenation and the call's result (a generator:
     ``yield from``)."""
@@ -252,15 +269,17 @@ optimizer_check("adam", lambda p, lr, beta1, beta2, eps, weight_decay: torch.opt
             variant=lambda *a, **k: _adam(*a, **k, decoupled=True)),
 ])
 
-def stepped_defaults(function, defaults, lr):
+def stepped_defaults(function, defaults, lr=(), scale=1.0):
     """Two steps from state=None without the trailing hyperparameters must give what they give with the
-    contract's defaults (one step is not enough: momentum's first step is dw, whatever the momentum)."""
+    contract's defaults (one step is not enough: momentum's first step is dw, whatever the momentum).
+    ``lr``: (lr,) where the learning rate has no default; ``scale``: the gradients' size (Adam's eps only
+    shows when they are as small as it)."""
     rng = np.random.default_rng(11)
-    w, first, second = (rng.uniform(-2, 2, (3, 4)) for _ in range(3))
+    w, first, second = (rng.uniform(-2, 2, (3, 4)) * s for s in (1.0, scale, scale))
 
     def steps(*hyper):
-        return chain_of(call(function, w, first, None, lr, *hyper),
-                        call(function, Previous((0,)), second, Previous((1,)), lr, *hyper))
+        return chain_of(call(function, w, first, None, *lr, *hyper),
+                        call(function, Previous((0,)), second, Previous((1,)), *lr, *hyper))
 
     def body(ctx, case):
         given, left_out = yield [steps(*defaults.values()), steps()]
@@ -274,8 +293,8 @@ def stepped_defaults(function, defaults, lr):
     return TOPIC.check(function, "uses_default_arguments", cases=[{}], hidden_twin=False)(body)
 
 
-stepped_defaults("sgd_momentum", {"momentum": 0.9}, lr=0.1)
-stepped_defaults("adam", {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, lr=0.1)
+stepped_defaults("sgd_momentum", {"momentum": 0.9}, lr=(0.1,))
+stepped_defaults("adam", {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, scale=1e-8)
 
 # -- fit_mlp -----------------------------------------------------------------------------------------------
 TOPIC.about("fit_mlp", "a training loop: your MLP, mini-batches and Adam together", "medium")

@@ -233,7 +233,7 @@ def grade_all(mutants: list[Mutant], jobs: int, argv_tail: list[str], mutant_tim
     ctx = multiprocessing.get_context("spawn")
     pending = deque(mutants)
     root = pathlib.Path(tempfile.mkdtemp(prefix="dlgrade-mutation-"))
-    workers = [Worker(ctx, argv_tail) for _ in range(min(jobs, len(mutants)) or 1)]
+    workers: list[Worker] = []
 
     def finish(worker: Worker, status: str, rc=None, failed=(), seconds=None, message=""):
         mutant, workdir, started = worker.task
@@ -246,11 +246,22 @@ def grade_all(mutants: list[Mutant], jobs: int, argv_tail: list[str], mutant_tim
         if progress:
             progress(mutant)
 
+    failed_starts = [0]
+
     def replace(worker: Worker, kill: bool) -> None:
         worker.stop(kill=kill)
+        if not worker.ready:  # it died before it could grade anything
+            failed_starts[0] += 1
+            if failed_starts[0] >= 3:
+                raise RuntimeError(f"grading workers die while starting (exit status {worker.process.exitcode})")
         workers[workers.index(worker)] = Worker(ctx, argv_tail)
 
+    def died(worker: Worker) -> str:
+        worker.process.join(1)
+        return f"the worker died (exit code {worker.process.exitcode})"
+
     try:
+        workers.extend(Worker(ctx, argv_tail) for _ in range(min(jobs, len(mutants)) or 1))
         while pending or any(w.task for w in workers):
             for worker in list(workers):
                 if worker.ready and worker.task is None and pending:
@@ -270,7 +281,7 @@ def grade_all(mutants: list[Mutant], jobs: int, argv_tail: list[str], mutant_tim
                         kind, payload = worker.conn.recv()
                     except (EOFError, OSError):  # the worker died: a crash of the real command, non-zero
                         if worker.task:
-                            finish(worker, "crashed", message=f"worker exited with {worker.process.exitcode}")
+                            finish(worker, "crashed", message=died(worker))
                         replace(worker, kill=True)
                         continue
                     if kind == "ready":
@@ -285,7 +296,7 @@ def grade_all(mutants: list[Mutant], jobs: int, argv_tail: list[str], mutant_tim
                     replace(worker, kill=True)
                 elif not worker.process.is_alive() and not worker.conn.poll():
                     if worker.task:
-                        finish(worker, "crashed", message=f"worker exited with {worker.process.exitcode}")
+                        finish(worker, "crashed", message=died(worker))
                     replace(worker, kill=True)
     finally:
         for worker in workers:
