@@ -327,6 +327,32 @@ def test_grade_usage_errors_exit_2(args, fragment):
     assert fragment in result.stdout + result.stderr
 
 
+def test_gradescope_setup_stops_early_on_an_image_with_an_old_python(tmp_path):
+    """setup.sh checks the image's Python before installing anything: on a Python 3.8 image (stand-ins for
+    python3 and apt-get on PATH) it stops with a message naming the version, and pip never runs."""
+    archive = tmp_path / "autograder.zip"
+    built = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive), "--topics",
+                            "activations"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                           env=env(DLGRADE_HIDDEN_SEED="11"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    root = unpack_autograder(archive, tmp_path / "autograder")
+    image = tmp_path / "bin"
+    image.mkdir()
+    log = tmp_path / "ran.log"
+    (image / "python3").write_text(f'#!/bin/sh\necho "python3 $*" >> {log}\n'
+                                   '[ "$1" = --version ] && echo "Python 3.8.10" && exit 0\nexit 1\n')
+    (image / "apt-get").write_text(f'#!/bin/sh\necho "apt-get $*" >> {log}\n')
+    for stand_in in image.iterdir():
+        stand_in.chmod(0o755)
+    run = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, timeout=60,
+                         env={"PATH": f"{image}:/usr/bin:/bin", "DLGRADE_AUTOGRADER_ROOT": str(root)})
+    assert run.returncode == 1
+    assert "needs Python 3.10 or newer" in run.stderr and "Python 3.8.10" in run.stderr
+    ran = log.read_text().splitlines()
+    assert any(line.startswith("apt-get install") for line in ran)  # it tried to install a Python first
+    assert not [line for line in ran if line.startswith("python3 -m")]  # never a venv, never pip
+
+
 @pytest.mark.parametrize("seed", ["4242", "any secret, not a number"])
 def test_gradescope_zip_round_trip(tmp_path, seed):
     archive = tmp_path / "autograder.zip"

@@ -35,10 +35,18 @@ set -euo pipefail
 SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 ROOT="${{{root_variable}:-{default_root}}}"
 VENV="$ROOT/dlgrade-venv"
+# The image's Python first: install it where it is missing, and stop at once, saying why, where the image
+# cannot give 3.10 or newer (an old base image).
 if ! python3 -c 'import sys, venv, ensurepip; assert sys.version_info >= (3, 10)' 2>/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -y
     apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+fi
+if ! python3 -c 'import sys, venv, ensurepip; assert sys.version_info >= (3, 10)' 2>/dev/null; then
+    echo "dlgrade's autograder needs Python 3.10 or newer with venv; this image has" \
+         "$(python3 --version 2>&1 || echo 'no python3'). Choose a newer base image in the" \
+         "autograder's settings (Ubuntu 22.04 or later)." >&2
+    exit 1
 fi
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
