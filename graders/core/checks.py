@@ -89,6 +89,17 @@ class Observation:
     expected: tuple
     call: CallResult
 
+    @property
+    def outputs(self) -> tuple:
+        """What the call returned as a tuple of outputs: a function that returns one array (a backward's dx)
+        gives a 1-tuple."""
+        return tuple(self.got) if type(self.got) in (tuple, list) and self.got else (self.got,)
+
+    @property
+    def first_not_finite(self) -> bool:
+        """The first output (out, loss, or a backward's dx) holds inf or NaN."""
+        return not np.all(np.isfinite(np.asarray(self.outputs[0], dtype=float)))
+
 
 def _no_local_constants() -> None:
     """Hypothesis mixes constants it finds in "local" modules (any module outside site-packages: the

@@ -16,7 +16,7 @@ naive_overflow = Mistake(
     "naive_exp_overflow",
     "exp() of a large number overflows: compute the sigmoid with exp(-|x|) only, choosing the formula by the sign of x",
     when=lambda obs: bool(obs.call and any("overflow" in w for w in obs.call.warnings))
-    or not np.all(np.isfinite(obs.got[0])))
+    or obs.first_not_finite)
 
 TOPIC.layer("sigmoid", inputs=inputs(x=any_shape().flatmap(lambda s: array(s, low=-40, high=40))),
             cases=[extremes], oracle=lambda x: x.sigmoid(), mistakes=[naive_overflow])
@@ -42,22 +42,16 @@ TOPIC.layer("relu", inputs=kinked_x, cases=[{"x": np.array([-1.0, 0.0, 0.0, 2.0]
 ALPHA = st.sampled_from([1.0, 0.5, 2.0])
 
 
-def _not_finite(obs):
-    """The first output (out, or a backward's dx) holds inf or NaN."""
-    got = obs.got if type(obs.got) in (tuple, list) else (obs.got,)
-    return not np.all(np.isfinite(np.asarray(got[0], dtype=float)))
-
-
 ELU_OVERFLOW = ("exp(x) of a large positive x is inf, and inf times a 0 mask is NaN: take the exponential of the "
                 "negative part only (np.expm1(np.minimum(x, 0)))")
-elu_overflow = Mistake("elu_exp_overflow", ELU_OVERFLOW, when=_not_finite)
+elu_overflow = Mistake("elu_exp_overflow", ELU_OVERFLOW, when=lambda obs: obs.first_not_finite)
 TOPIC.compare("elu_forward", name="stable_at_extremes", cases=[{**extremes, "alpha": 1.0}],
               oracle=lambda x, alpha: F.elu(x, alpha=alpha), cache=True, mistakes=[elu_overflow])
 TOPIC.layer("elu", inputs=inputs(x=any_shape().flatmap(array), alpha=ALPHA), defaults={"alpha": 1.0},
             cases=[{**extremes, "alpha": 1.5}, {"x": np.array([-3.0, -1.0, 0.0, 0.5, 2.0]), "alpha": 2.0}],
             oracle=lambda x, alpha: F.elu(x, alpha=alpha), grads=("x",), mistakes=[
     elu_overflow,
-    Mistake("elu_backward_exp_overflow", ELU_OVERFLOW, when=_not_finite, stage="backward"),
+    Mistake("elu_backward_exp_overflow", ELU_OVERFLOW, when=lambda obs: obs.first_not_finite, stage="backward"),
     Mistake("elu_alpha_ignored", "the negative branch is alpha * (e^x - 1): alpha was left out",
             variant=lambda x, alpha: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
     Mistake("elu_backward_alpha_ignored", "for x <= 0 the derivative is alpha * e^x: alpha was left out",

@@ -109,7 +109,7 @@ TOPIC.compare("dropout_forward", name="zeros_at_p_1", returns=("out",), cache=Tr
                                                                            train=st.just(True), rng=RNGS),
                max_examples=3, mistakes=[Mistake(
     "p_1_divides_by_zero", "p = 1 drops every unit, so 1 / (1 - p) divides by zero: when p == 1 return zeros "
-    "without dividing by 1 - p", when=lambda obs: not np.isfinite(obs.got[0]).all())])
+    "without dividing by 1 - p", when=lambda obs: obs.first_not_finite)])
 
 
 def _fresh_mask(obs):

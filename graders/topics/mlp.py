@@ -58,9 +58,8 @@ def network_features(inputs):
 
 def _softmax_overflowed(obs):
     """The loss came back inf or NaN on scores whose exp overflows (|scores| > 709) where torch's is finite."""
-    got = obs.got[0] if type(obs.got) in (tuple, list) and obs.got else obs.got
     scores, _ = np_forward(obs.inputs["x"], obs.inputs["params"], obs.inputs["activation"])
-    return not np.isfinite(np.asarray(got, dtype=float)).all() and np.abs(scores).max() > 709
+    return obs.first_not_finite and np.abs(scores).max() > 709
 
 
 def np_loss_grads(x, y, params, activation):
