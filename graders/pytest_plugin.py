@@ -4,16 +4,23 @@ An implementation folder's conftest.py imports the hooks below. Each topic
 module becomes a collector, each function a sub-collector, each check an item
 (``exercises/perceptron.py::perceptron_train::converges_on_separable``), so
 ``-k`` selects as usual. A failing item prints the verdict's message, never a
-traceback into the grader. Set DLGRADE_DEVICE=cpu|cuda to choose the oracle's
-device (default auto).
+traceback into the grader, and what the student's code printed as its "Captured
+stdout call" section (``-s`` prints it for every check as it runs); a function
+that is still a stub is skipped, with "not implemented" as the reason. Set
+DLGRADE_DEVICE=cpu|cuda to choose the oracle's device (default auto), and
+DLGRADE_TOPICS_PATH to add an instructor's course folder.
 """
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
-from .registry import available_topics, load_topic, reference_folder
+from .core.verdicts import Outcome
+from .grading.reports import SHOWN_OUTPUT
+
+from .registry import available_topics, load_topic, reference_folders
 
 _STATE_KEY = pytest.StashKey[dict]()
 
@@ -28,10 +35,28 @@ def _grading_state(config) -> dict:
     if _STATE_KEY not in config.stash:
         from .grading.grader import Grader
 
-        grader = Grader(os.environ.get("DLGRADE_DEVICE", "auto"), reference=reference_folder())
+        grader = Grader(os.environ.get("DLGRADE_DEVICE", "auto"), reference=reference_folders())
         config.stash[_STATE_KEY] = {"grader": grader, "executors": {}}
         config.add_cleanup(lambda: [e.close() for e in config.stash[_STATE_KEY]["executors"].values()])
     return config.stash[_STATE_KEY]
+
+
+def _definition_line(path, function: str) -> int:
+    """The 0-based line where ``function`` is defined in the student's module (0 if it is not found)."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return 0
+    return next((i for i, line in enumerate(lines) if line.startswith((f"def {function}(", f"def {function} ("))), 0)
+
+
+def _skip(reason: str):
+    """Skip the running item, reported at the item (its check id), not at this line."""
+    try:
+        skipped = pytest.skip.Exception(reason, _use_item_location=True)
+    except TypeError:  # a pytest without the option: reported here, still skipped
+        skipped = pytest.skip.Exception(reason)
+    raise skipped
 
 
 class TopicFile(pytest.File):
@@ -66,6 +91,14 @@ class CheckItem(pytest.Item):
         if folder not in state["executors"]:
             state["executors"][folder] = InProcessExecutor(folder)
         verdict = state["grader"].run(self.check, state["executors"][folder])
+        printed = verdict.student_output()
+        if printed and self.config.getoption("capture", "fd") == "no":  # -s: shown as it comes, as print() is
+            sys.stdout.write(f"\n[{self.check.id} printed]\n{printed}")
+            sys.stdout.flush()
+        elif printed:
+            self.add_report_section("call", "stdout", verdict.student_output(SHOWN_OUTPUT))
+        if verdict.outcome is Outcome.NOT_IMPLEMENTED:
+            _skip(f"not implemented: {verdict.message}")
         if not verdict.passed:
             raise CheckFailed(verdict)
 
@@ -76,7 +109,7 @@ class CheckItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, self.check.id
+        return self.path, _definition_line(self.path, self.check.function), self.check.id
 
 
 def pytest_collect_file(file_path, parent):

@@ -77,7 +77,7 @@ def batch(tmp_path_factory):
     (subs / "dave.zip").write_bytes(b"this is not a zip file")
     out = base / "out"
     result = dlgrade("grade", str(subs), "--out", str(out), "--hidden", "--jobs", "2", "--device", "cpu",
-                     "--topics", *TOPICS)
+                     *TOPICS)
     return {"subs": subs, "out": out, "result": result}
 
 
@@ -89,7 +89,7 @@ def test_batch_completes_and_prints_layers_and_class_table(batch):
     result = batch["result"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"active layers: process, rlimits", result.stdout)
-    for student in ("alice", "bob", "carol", "erin", "dave", "notes.txt"):
+    for student in ("alice", "bob", "carol", "erin", "dave", "notes"):
         assert student in result.stdout
     assert "4 graded, 0 skipped" in result.stdout and "2 errors" in result.stdout
 
@@ -99,7 +99,7 @@ def test_gradebook_columns_and_rows(batch):
         rows = list(csv.DictReader(handle))
     assert list(rows[0].keys()) == ["student", "total", "max", *TOPICS, "status"]
     by_student = {r["student"]: r for r in rows}
-    assert set(by_student) == {"alice", "bob", "carol", "dave", "erin", "notes.txt"}
+    assert set(by_student) == {"alice", "bob", "carol", "dave", "erin", "notes"}
     maximum = float(by_student["alice"]["max"])
     assert float(by_student["alice"]["total"]) == maximum > 0 and by_student["alice"]["status"] == "ok"
     assert all(float(r["max"]) == maximum for r in rows)
@@ -109,7 +109,7 @@ def test_gradebook_columns_and_rows(batch):
     assert float(by_student["carol"]["losses"]) == float(by_student["alice"]["losses"])
     assert float(by_student["carol"]["total"]) == float(by_student["carol"]["losses"])
     assert by_student["dave"]["status"].startswith("error: cannot read the zip")
-    assert by_student["notes.txt"]["status"].startswith("error: not a submission")
+    assert by_student["notes"]["status"].startswith("error: not a submission")
     assert float(by_student["dave"]["total"]) == 0
 
 
@@ -134,7 +134,7 @@ def test_results_json_per_student_in_gradescope_schema(batch):
             if v["check"] == "matches_autograd_hidden" and v["function"] == "relu_backward"} == {"relu_grad_one_at_zero"}
     dave = json.loads((out / "dave" / "results.json").read_text())
     assert dave["score"] == 0 and "could not be graded" in dave["output"]
-    assert not (out / "notes.txt").exists()  # a stray file is a gradebook row, not a student
+    assert not (out / "notes").exists()  # a stray file is a gradebook row, not a student
 
 
 def test_same_public_verdicts_as_in_process_grading(batch):
@@ -169,12 +169,16 @@ def test_no_hidden_inputs_outputs_or_exception_text_in_student_files(batch):
     hidden_lines = {line.strip() for v in hidden for line in v["message"].splitlines()} - public_lines
     hidden_lines = {line for line in hidden_lines if "=" in line or "LEAK" in line}  # inputs, exception text
     assert hidden_lines
+    # What her code printed: kept for public checks (shown to her), never kept for hidden ones.
+    printed = re.compile(r"PRINTED-[0-9a-f]{16}")
+    public_prints = {t for v in public for t in printed.findall(v["output"])}
+    assert public_prints and not any(v["output"] for v in hidden)
     for name in ("results.json", "feedback.md"):
         text = (batch["out"] / "erin" / name).read_text()
         assert public_tokens & set(TOKEN.findall(text))  # public failures do show their exception
         assert not hidden_tokens & set(TOKEN.findall(text))
         assert not [line for line in hidden_lines if line in text]
-        assert "PRINTED-" not in text
+        assert set(printed.findall(text)) <= public_prints and public_prints & set(printed.findall(text))
     data = json.loads((batch["out"] / "erin" / "results.json").read_text())
     assert {t["output"] for t in data["tests"] if t["name"].endswith("_hidden") and t["status"] == "failed"} == \
         {"hidden check: error"}
@@ -191,7 +195,7 @@ def test_summary(batch):
     assert summary["diagnoses"]["relu_grad_one_at_zero"] >= 1
     assert summary["timing"]["graded_this_run"] == 4 and summary["timing"]["submissions_per_minute"] > 0
     assert summary["oracle_cache"]["hits"] > 0
-    assert set(summary["errors_by_student"]) == {"dave", "notes.txt"}
+    assert set(summary["errors_by_student"]) == {"dave", "notes"}
 
 
 def test_rerun_skips_everything_already_graded(batch, tmp_path):
@@ -199,7 +203,7 @@ def test_rerun_skips_everything_already_graded(batch, tmp_path):
     before = {p: p.stat().st_mtime_ns for p in (out / ".dlgrade" / "records").glob("*.json")}
     fingerprint = json.loads((out / "summary.json").read_text())["fingerprint"]
     result = dlgrade("grade", str(batch["subs"]), "--out", str(out), "--hidden", "--jobs", "2", "--device", "cpu",
-                     "--topics", *TOPICS)
+                     *TOPICS)
     assert result.returncode == 0, result.stdout + result.stderr
     if json.loads((out / "summary.json").read_text())["fingerprint"] != fingerprint:
         # The graders changed in between (someone is editing the kit): then everyone is regraded.
@@ -207,7 +211,7 @@ def test_rerun_skips_everything_already_graded(batch, tmp_path):
         return
     assert "skipped 4 already graded" in result.stdout and "0 graded" in result.stdout
     for path, mtime in before.items():
-        if path.stem not in ("dave", "notes.txt"):  # entries that cannot be graded are re-examined
+        if path.stem not in ("dave", "notes"):  # entries that cannot be graded are re-examined
             assert path.stat().st_mtime_ns == mtime
 
 
@@ -221,7 +225,7 @@ def test_resume_after_kill(tmp_path):
             solution_folder(subs / student, ["activations"])
     out = tmp_path / "out"
     command = [sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out), "--jobs", "2",
-               "--topics", "activations", "--device", "cpu", "--no-progress"]
+               "activations", "--device", "cpu", "--no-progress"]
     process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     record_dir = out / ".dlgrade" / "records"
     deadline = time.monotonic() + 120
@@ -302,22 +306,26 @@ def test_zip_safety_and_layouts(tmp_path):
     (subs / "folder").mkdir()
     (subs / "folder" / "activations.py").write_text(module)
     (subs / "folder.zip").write_bytes((subs / "flat.zip").read_bytes())  # same id as the folder
+    (subs / "plain").mkdir()
+    (subs / "plain" / "activations.py").write_text(module)
     found = {s.entry: s for s in scan(subs)}
     assert found["flat.zip"].error is None and found["wrapped.zip"].error is None
-    assert found["flat.zip"].content_hash == found["wrapped.zip"].content_hash == found["folder"].content_hash
+    assert found["flat.zip"].content_hash == found["wrapped.zip"].content_hash == found["plain"].content_hash
     expected = {"dotdot.zip": "unsafe path", "absolute.zip": "unsafe path", "link.zip": "symbolic link",
                 "many.zip": "entries", "bomb.zip": "more than 50 MB", "empty.zip": "no Python modules",
-                "folder.zip": "same student id", "big_modules.zip": "modules hold over 5 MB",
+                "folder": "same student id", "folder.zip": "same student id",
+                "big_modules.zip": "modules hold over 5 MB",
                 "big_folder": "modules hold over 5 MB"}
     for entry, fragment in expected.items():
         assert found[entry].error and fragment in found[entry].error, (entry, found[entry].error)
-    assert found["folder.zip"].student == "folder.zip" and found["flat.zip"].student == "flat"
+    assert found["folder.zip"].student == "folder.zip" and found["folder"].student == "folder"
+    assert found["flat.zip"].student == "flat"
 
 
 @pytest.mark.parametrize("args, fragment", [
     (("grade", "/nonexistent", "--out", "x"), "does not exist"),
     (("grade", "solutions", "--out", "solutions/out"), "must not be inside"),
-    (("grade", "solutions", "--out", "/tmp/dlgrade-x", "--topics", "no_such_topic"), "unknown topic"),
+    (("grade", "solutions", "--out", "/tmp/dlgrade-x", "no_such_topic"), "no topic, function or check is named no_such_topic"),
     (("grade", "solutions", "--out", "/tmp/dlgrade-x", "--jobs", "0"), "--jobs"),
     (("grade", "solutions"), "--out"),
 ])
@@ -331,7 +339,7 @@ def test_gradescope_setup_stops_early_on_an_image_with_an_old_python(tmp_path):
     """setup.sh checks the image's Python before installing anything: on a Python 3.8 image (stand-ins for
     python3 and apt-get on PATH) it stops with a message naming the version, and pip never runs."""
     archive = tmp_path / "autograder.zip"
-    built = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive), "--topics",
+    built = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive),
                             "activations"], cwd=ROOT, capture_output=True, text=True, timeout=300,
                            env=env(DLGRADE_HIDDEN_SEED="11"))
     assert built.returncode == 0, built.stdout + built.stderr
@@ -356,8 +364,8 @@ def test_gradescope_setup_stops_early_on_an_image_with_an_old_python(tmp_path):
 @pytest.mark.parametrize("seed", ["4242", "any secret, not a number"])
 def test_gradescope_zip_round_trip(tmp_path, seed):
     archive = tmp_path / "autograder.zip"
-    result = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive), "--topics",
-                             "activations"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+    result = subprocess.run([sys.executable, "-m", "dlgrade", "gradescope", "--out", str(archive),
+                            "activations"], cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env=env(DLGRADE_HIDDEN_SEED=seed))
     assert result.returncode == 0, result.stdout + result.stderr
     with zipfile.ZipFile(archive) as opened:
@@ -440,7 +448,7 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
     out = tmp_path / "out"
     before = _kit_temporaries()
     command = [sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out), "--jobs", jobs,
-               "--topics", "activations", "--device", "cpu", "--no-progress"]
+               "activations", "--device", "cpu", "--no-progress"]
     process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     record_dir = out / ".dlgrade" / "records"
@@ -477,7 +485,7 @@ def test_grade_accepts_any_string_as_the_hidden_seed(tmp_path):
     subs = tmp_path / "subs"
     solution_folder(subs / "alice", ["activations"])
     result = subprocess.run([sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(tmp_path / "out"),
-                             "--hidden", "--topics", "activations", "--jobs", "1", "--no-progress"], cwd=ROOT,
+                             "--hidden", "activations", "--jobs", "1", "--no-progress"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300, env=env(DLGRADE_HIDDEN_SEED="abc"))
     assert result.returncode == 0, result.stdout + result.stderr
     with open(tmp_path / "out" / "gradebook.csv", newline="") as handle:

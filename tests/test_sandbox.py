@@ -115,7 +115,7 @@ def hostile_batch(tmp_path_factory):
     for student, source in sources.items():
         write_module(base / "submissions" / student, "activations", source)
     result = subprocess.run([sys.executable, "-m", "dlgrade", "grade", str(base / "submissions"), "--out",
-                             str(base / "out"), "--topics", "activations", "--jobs", "2", "--timeout", "2",
+                             str(base / "out"), "activations", "--jobs", "2", "--timeout", "2",
                              "--device", "cpu", "--no-progress"], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)
     server.close()

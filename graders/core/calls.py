@@ -99,6 +99,18 @@ class _Example:
         self.error: BaseException | None = None
         self.done = False
         self.retries = 0
+        self.printed: list[str] = []  # what its calls printed, in order
+
+
+#: What one example's calls printed is kept up to this many characters (each call's own is capped too).
+MAX_PRINTED = 64 * 1024
+
+
+def printed_text(parts: list[str]) -> str:
+    text = "".join(parts)
+    if len(text) > MAX_PRINTED:
+        return text[:MAX_PRINTED] + f"\n... ({len(text) - MAX_PRINTED:,} more characters)"
+    return text
 
 
 def _parts(request) -> list:
@@ -116,6 +128,8 @@ def drive(ctx, body, every_inputs: list[dict], errors: tuple) -> tuple[int, Base
     Returns (index, exception) of the first example, in order, whose body raised one of ``errors`` (or an
     exception ``ctx`` settles a call into); None when every example passed. Examples after a failing one
     are abandoned: only the first failure counts, as if the examples had run one after another.
+    A failure carries what its example's calls printed (``printed``); ``ctx.printed`` maps each example's
+    index to what its calls printed.
     """
     failures = _run_examples(ctx, body, every_inputs, errors, stop=True)
     return min(failures.items()) if failures else None
@@ -151,6 +165,7 @@ def _run_examples(ctx, body, every_inputs, errors, stop: bool) -> dict:
             example.done, example.request = True, None
         except errors as exc:
             example.error, example.done, example.request = exc, True, None
+            exc.printed = printed_text(example.printed)
             failures[example.index] = exc
 
     for example in examples:
@@ -176,6 +191,7 @@ def _run_examples(ctx, body, every_inputs, errors, stop: bool) -> dict:
     for example in examples:
         if example.generator is not None and not example.done:
             example.generator.close()
+    ctx.printed = {e.index: printed_text(e.printed) for e in examples if e.printed}
     return {i: exc for i, exc in failures.items() if i <= cut()}
 
 
@@ -203,6 +219,7 @@ def _make(ctx, requests: list) -> dict:
     handed = {}
     for example, parts in requests:
         values = []
+        example.printed.extend(r.output for p in range(len(parts)) for r in made.get((example.index, p), ()) if r.output)
         try:
             for p, part in enumerate(parts):
                 results = made[example.index, p]

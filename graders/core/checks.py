@@ -155,6 +155,7 @@ class Context:
         self.timeout_cap = timeout_cap
         self._reference = reference
         self.inputs: dict | None = None
+        self.printed: dict[int, str] = {}  # example index -> what its calls printed (the last drive's)
 
     # -- calls --------------------------------------------------------------------
     def deadline(self, timeout: float | None) -> float:
@@ -348,9 +349,13 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
     calls_after_failure = [0]
     errors = (Mismatch, StudentError, Abort)
 
+    first_printed: list[str] = []  # what the first example's calls printed, shown with -s on a pass
+
     def run_all(every_inputs: list) -> None:
         """Every example, their calls batched round by round; raise the first failure, in order."""
         failed = drive(ctx, check.body, every_inputs, errors)
+        if not first_printed:
+            first_printed.append(ctx.printed.get(0, ""))
         done = len(every_inputs) if failed is None else failed[0]
         passed.update(digest(inputs) for inputs in every_inputs[:done])
         if failed is not None:
@@ -375,7 +380,7 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                 return
         run_all([inputs])
 
-    outcome, message, diagnosis = Outcome.PASSED, "", None
+    outcome, message, diagnosis, printed = Outcome.PASSED, "", None, None
     try:
         if check.strategy is None:
             run_all(list(check.cases or ({},)))
@@ -396,16 +401,23 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                 first_failure.condition = condition
                 raise first_failure  # only reached if the failure did not reproduce
     except Abort as exc:
-        outcome, message = exc.outcome, exc.message
+        outcome, message, printed = exc.outcome, exc.message, getattr(exc, "printed", None)
     except Mismatch as exc:
         outcome, message, diagnosis = Outcome.FAILED, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
+        printed = getattr(exc, "printed", None)
     except StudentError as exc:
         outcome, message = Outcome.ERROR, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
+        printed = getattr(exc, "printed", None)
     except Flaky as exc:
         outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"
     score = check.points if outcome is Outcome.PASSED else 0.0
+    # What the student's code printed: on the failing input, else on the first example. A hidden check keeps
+    # nothing of it (its inputs are secret, and a print of them would show them).
+    if printed is None:
+        printed = first_printed[0] if first_printed else ""
     return Verdict(check.topic, check.function, check.name, outcome, score, check.points, message,
-                   diagnosis.name if diagnosis else None, check.visibility, check.difficulty)
+                   diagnosis.name if diagnosis else None, check.visibility, check.difficulty,
+                   output=printed if check.visibility == "public" else "")
 
 
 #: Examples a failure's condition is found on, and as many more it must hold on too (drawn once per process,

@@ -17,6 +17,16 @@ def without_input(message: str) -> str:
     return message
 
 
+def cut_output(text: str, limit: int) -> str:
+    """``text`` cut after the last whole line within ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit]
+    kept = kept[: kept.rindex("\n") + 1] if "\n" in kept else kept
+    rest = text[len(kept):]
+    return kept + f"... ({rest.count(chr(10)) + 1:,} more lines, {len(rest):,} characters: -s shows all)"
+
+
 class Outcome(str, enum.Enum):
     PASSED = "passed"
     FAILED = "failed"
@@ -42,6 +52,7 @@ class Verdict:
     visibility: str = "public"  # or "hidden"
     difficulty: str = ""
     seconds: float = 0.0
+    output: str = ""  # what the student's code printed: on the failing input, else the first (public checks only)
 
     @property
     def check_id(self) -> str:
@@ -56,6 +67,13 @@ class Verdict:
         if self.visibility == "hidden" and not self.passed:
             return f"hidden check: {self.outcome.value}"
         return self.message
+
+    def student_output(self, limit: int | None = None) -> str:
+        """What the student's calls printed, cut to ``limit`` characters (whole lines) where given; hidden
+        checks never show it."""
+        if self.visibility == "hidden" or not self.output:
+            return ""
+        return self.output if limit is None else cut_output(self.output, limit)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -82,6 +100,26 @@ class Report:
     @property
     def all_passed(self) -> bool:
         return all(v.passed for v in self.verdicts)
+
+    @property
+    def failed(self) -> list[Verdict]:
+        """Checks that ran and did not pass (failed, error, timeout, forbidden): not the stubs."""
+        return [v for v in self.verdicts if not v.passed and v.outcome is not Outcome.NOT_IMPLEMENTED]
+
+    @property
+    def not_implemented(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.outcome is Outcome.NOT_IMPLEMENTED]
+
+    def summary(self) -> str:
+        """'12 passed, 3 failed (1 error), 51 not implemented': checks by outcome, stubs apart."""
+        passed, failed = sum(v.passed for v in self.verdicts), self.failed
+        kinds = [f"{sum(v.outcome is o for v in failed)} {o.value}" for o in (Outcome.ERROR, Outcome.TIMEOUT,
+                                                                            Outcome.FORBIDDEN)
+                 if any(v.outcome is o for v in failed)]
+        parts = [f"{passed} passed", f"{len(failed)} failed" + (f" ({', '.join(kinds)})" if kinds else "")]
+        if self.not_implemented:
+            parts.append(f"{len(self.not_implemented)} not implemented")
+        return ", ".join(parts)
 
     def to_dict(self) -> dict:
         return {"verdicts": [v.to_dict() for v in self.verdicts], "meta": self.meta, "seconds": self.seconds}

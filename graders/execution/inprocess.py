@@ -25,7 +25,7 @@ from .loading import ALLOWED_IMPORTS, ImplementationPackage
 from .values import Foreign, Ref, array_bytes, encode, make_live, refs_in, snapshot, unchanged
 
 #: How much of a call's printed output is kept.
-MAX_CAPTURED_OUTPUT = 4096
+MAX_CAPTURED_OUTPUT = 32 * 1024  # shown whole with -s; a flood beyond it is counted, not kept
 #: Returned values are held for later calls (Refs) up to this many bytes of arrays, the oldest dropped first.
 MAX_HELD_BYTES = 256 * 2**20
 

@@ -33,6 +33,7 @@ import time
 
 from . import values, wire
 from .executor import CallResult, Executor
+from .inprocess import MAX_CAPTURED_OUTPUT
 from .loading import modules_too_large
 from .values import refs_in
 from .forkserver import ForkServerError, fork_server
@@ -413,7 +414,7 @@ class SandboxExecutor(Executor):
                           seconds=seconds, cpu_seconds=cpu_seconds,
                           mutated=[i for i in header.get("mutated", []) if isinstance(i, int)],
                           warnings=[str(w)[:500] for w in header.get("warnings", [])][:20],
-                          output=str(header.get("output", ""))[:4096],
+                          output=str(header.get("output", ""))[:MAX_CAPTURED_OUTPUT + 100],
                           touched_global_rng=header.get("touched_global_rng") is True)
 
     def _invoke(self, topic, function, args, timeout, collect, keep=None) -> CallResult:

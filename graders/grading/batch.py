@@ -42,7 +42,7 @@ from concurrent.futures.process import BrokenProcessPool
 from .. import __version__
 from ..core.verdicts import Report, Verdict
 from .gradebook import print_class_table, summarize, write_gradebook
-from .grader import Grader, hidden_seed
+from .grader import Grader, hidden_seed, load_topic_modules, selected_checks
 from .intake import STATE_DIR, UNPACKED_PREFIX, Submission, materialize, scan
 from .reports import feedback_markdown, gradescope, write_json_atomic, write_text_atomic
 
@@ -72,18 +72,19 @@ def grading_fingerprint(settings: dict) -> str:
         torch_version = "?"
     data = {"kit": kit_fingerprint(settings["sources"]), "torch": torch_version, "format": RECORD_FORMAT,
             "hidden_seed": hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:16] if settings["hidden"] else None,
-            **{k: settings[k] for k in ("topics", "hidden", "timeout", "memory_mb", "device", "executor")}}
+            **{k: settings[k] for k in ("topics", "hidden", "timeout", "memory_mb", "device", "executor")},
+            "checks": sorted(settings["checks"]) if settings.get("checks") is not None else None}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
 
 
 def load_topics(settings: dict) -> list:
     """The topics to grade, imported by module name (the caller resolved names to modules)."""
-    return [importlib.import_module(module).TOPIC for module in settings["topic_modules"].values()]
+    return [load_topic_modules(modules) for modules in settings["topic_modules"].values()]
 
 
 def make_grader(settings: dict) -> Grader:
     return Grader(settings["device"], hidden=settings["hidden"], timeout=settings["timeout"], cache_oracle=True,
-                  reference=settings["reference"])
+                  reference=settings["reference"], only=settings.get("checks"))
 
 
 # -- workers -------------------------------------------------------------------------------
@@ -229,10 +230,12 @@ def _grade_in_worker(submission: Submission) -> dict:
 
 
 def _without_paths(verdict: Verdict, paths: list[str], name: str) -> Verdict:
-    message = verdict.message
+    message, output = verdict.message, verdict.output
     for path in paths:
-        message = message.replace(path, name)
-    return verdict if message == verdict.message else dataclasses.replace(verdict, message=message)
+        message, output = message.replace(path, name), output.replace(path, name)
+    if (message, output) == (verdict.message, verdict.output):
+        return verdict
+    return dataclasses.replace(verdict, message=message, output=output)
 
 
 # -- outputs -------------------------------------------------------------------------------
@@ -360,7 +363,7 @@ class Batch:
 
     def load_topics(self) -> None:
         self.topics = load_topics(self.settings)
-        selected = [[c for c in t.checks if c.visibility == "public" or self.settings["hidden"]] for t in self.topics]
+        selected = [selected_checks(t, self.settings["hidden"], self.settings.get("checks")) for t in self.topics]
         self.checks = {c.id: c for group in selected for c in group}
         self.topic_max = {t.name: sum(c.points for c in group) for t, group in zip(self.topics, selected)}
         self.max_score = sum(self.topic_max.values())
@@ -466,13 +469,14 @@ class Batch:
 
 def grade_batch(submissions_dir, out_dir, *, topics: dict, sources=(), reference=None, jobs=None, hidden=False,
                 timeout=None, memory_mb=1024, device="auto", executor="sandbox", progress=True, console=None,
-                layers=None) -> BatchResult:
+                layers=None, checks=None) -> BatchResult:
     """Grade every submission in ``submissions_dir`` into ``out_dir`` (see the module docstring).
 
-    ``topics``: topic name -> the module declaring its checks (workers import them by name); ``sources``: the
-    files a verdict depends on (the fingerprint hashes them); ``reference``: the folder of the reference
-    solutions speed limits are timed against. ``layers``: the sandbox's protection layers, when the caller
-    has probed them already.
+    ``topics``: topic name -> the modules declaring its checks (an import name or a file's path, or a list of
+    them: its own, then extensions; workers import them); ``sources``: the files a verdict depends on (the
+    fingerprint hashes them); ``reference``: the folder of the reference solutions speed limits are timed
+    against, or {topic: folder}. ``checks``: the ids of the checks to run (all, for None). ``layers``: the
+    sandbox's protection layers, when the caller has probed them already.
     """
     if executor not in ("sandbox", "inprocess"):
         raise ValueError(f"unknown executor {executor!r}: use 'sandbox' or 'inprocess'")
@@ -483,7 +487,9 @@ def grade_batch(submissions_dir, out_dir, *, topics: dict, sources=(), reference
         layers = sandbox.sandbox_layers() if layers is None else layers
         missing = sandbox.missing_layers()
     settings = {"topics": list(topics), "topic_modules": dict(topics), "sources": [str(p) for p in sources],
-                "reference": str(reference) if reference else None, "jobs": jobs or os.cpu_count() or 1,
+                "reference": ({t: str(f) if f else None for t, f in reference.items()} if isinstance(reference, dict)
+                              else str(reference) if reference else None), "jobs": jobs or os.cpu_count() or 1,
+                "checks": sorted(checks) if checks is not None else None,
                 "hidden": bool(hidden), "timeout": timeout, "memory_mb": memory_mb, "device": device,
                 "executor": executor, "layers": list(layers or []) if executor == "sandbox" else [],
                 "missing_layers": missing}

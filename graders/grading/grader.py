@@ -31,6 +31,42 @@ def hidden_seed() -> int:
     return int.from_bytes(hashlib.sha256(secret.encode()).digest()[:4], "little")
 
 
+#: Grader modules imported from a file are imported under this package name.
+FILE_MODULES = "dlgrade_course_topics"
+
+
+def import_module_file(path):
+    """The module in the file ``path`` (an instructor's grader module), imported once per process under a
+    name made of the file's name and its folder's hash."""
+    import importlib.util
+    import sys
+
+    path = pathlib.Path(path).resolve()
+    name = f"{FILE_MODULES}.{path.stem}_{hashlib.sha256(str(path.parent).encode()).hexdigest()[:8]}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
+
+
+def load_topic_modules(modules) -> object:
+    """A topic from its grader modules (import names or file paths): the first one's TOPIC, with the checks
+    of the others' added."""
+    import importlib
+
+    modules = [modules] if isinstance(modules, str) else list(modules)
+    topics = [(import_module_file(m) if m.endswith(".py") else importlib.import_module(m)).TOPIC for m in modules]
+    return topics[0].extended(*topics[1:]) if len(topics) > 1 else topics[0]
+
+
 class ReferenceExecutor(InProcessExecutor):
     """The trusted reference, in this process; forgets returned values after each measurement."""
 
@@ -51,37 +87,49 @@ def reference_executor(folder: pathlib.Path) -> ReferenceExecutor:
     return _REFERENCES[key]
 
 
+def selected_checks(topic, hidden: bool, only=None) -> list:
+    """A topic's checks that a grader runs: public ones (hidden too with ``hidden``), of ``only`` if given."""
+    return [c for c in topic.checks if (c.visibility == "public" or hidden) and (only is None or c.id in only)]
+
+
 class Grader:
     """Runs topic checks against implementations, with one oracle for all of them.
 
     ``reference``: the folder of the trusted reference solutions that speed limits are timed against
-    ($DLGRADE_REFERENCE overrides it); None where the kit has none.
+    ($DLGRADE_REFERENCE overrides it), or {topic: folder} where topics keep theirs apart (an instructor's own);
+    None where the kit has none. ``only``: the ids of the checks to run (all, for None).
     """
 
     def __init__(self, device: str = "auto", hidden: bool = False, timeout: float | None = None,
-                 cache_oracle: bool = False, reference: pathlib.Path | str | None = None):
+                 cache_oracle: bool = False, reference=None, only=None):
         self.oracle = Oracle(device, cache=cache_oracle)  # a batch grader caches: same inputs for everyone
         self.hidden = hidden
+        self.only = None if only is None else frozenset(only)
         self.timeout = timeout  # caps every call's deadline, seconds
         override = os.environ.get(REFERENCE_ENV)
-        self.reference = pathlib.Path(override or reference).resolve() if (override or reference) else None
+        folders = reference if isinstance(reference, dict) else {}
+        default = override or (None if isinstance(reference, dict) else reference)
+        self.reference = pathlib.Path(default).resolve() if default else None
+        self.references = {t: pathlib.Path(f).resolve() for t, f in folders.items() if f and not override}
 
     def selected(self, topic) -> list:
-        return [c for c in topic.checks if c.visibility == "public" or self.hidden]
+        return selected_checks(topic, self.hidden, self.only)
 
-    def reference_for(self, executor):
-        """The reference that ``executor``'s calls are timed against: in this process, whatever the executor.
-        Limits compare CPU time, which every executor measures on the trusted side around the call alone
-        (a sandbox reads its child's CPU clock), so the sandbox's pipes are not in a sandboxed call's time."""
-        if self.reference is None:
+    def reference_for(self, executor, topic: str | None = None):
+        """The reference that ``executor``'s calls of ``topic`` are timed against: in this process, whatever
+        the executor. Limits compare CPU time, which every executor measures on the trusted side around the
+        call alone (a sandbox reads its child's CPU clock), so the sandbox's pipes are not in a sandboxed
+        call's time."""
+        folder = self.references.get(topic, self.reference)
+        if folder is None:
             raise FileNotFoundError(f"the reference solutions are not installed (set {REFERENCE_ENV})")
-        return reference_executor(self.reference)
+        return reference_executor(folder)
 
     def run(self, check, executor):
         seed = PUBLIC_SEED if check.visibility == "public" else hidden_seed()
         start = time.perf_counter()
         verdict = run_check(check, executor, self.oracle, seed, self.timeout,
-                            reference=lambda: self.reference_for(executor))
+                            reference=lambda: self.reference_for(executor, check.topic))
         return dataclasses.replace(verdict, seconds=time.perf_counter() - start)
 
     def grade(self, folder, topics, executor_factory=InProcessExecutor) -> Report:

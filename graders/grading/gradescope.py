@@ -116,9 +116,10 @@ def _dependencies() -> list[str]:
 
 def build_autograder_zip(out, *, topics: list[str], kit_files: dict, sources=(), hidden: bool = True,
                          timeout: float | None = None, memory_mb: int = 1024,
-                         torch_spec: str | None = None) -> pathlib.Path:
+                         torch_spec: str | None = None, checks=None) -> pathlib.Path:
     """Write Gradescope's autograder zip; returns its path. ``kit_files`` maps names in the zip
-    (``dlgrade/...``) to the files of the installed kit; ``sources`` are fingerprinted."""
+    (``dlgrade/...``) to the files of the installed kit (an instructor's own topics in ``dlgrade/course/``);
+    ``sources`` are fingerprinted; ``checks``: the ids of the checks to grade (all of the topics', for None)."""
     from .. import __version__
     from .batch import kit_fingerprint
 
@@ -126,7 +127,7 @@ def build_autograder_zip(out, *, topics: list[str], kit_files: dict, sources=(),
     if seed is not None and not seed.strip():
         raise ValueError("DLGRADE_HIDDEN_SEED is set but blank: set it to a secret of yours (any string), "
                          "or unset it to use the kit's default seed (which students can reproduce)")
-    config = {"topics": list(topics), "hidden": hidden, "timeout": timeout, "memory_mb": memory_mb,
+    config = {"topics": list(topics), "checks": sorted(checks) if checks is not None else None, "hidden": hidden, "timeout": timeout, "memory_mb": memory_mb,
               "hidden_seed": seed, "dlgrade": __version__, "kit": kit_fingerprint(sources),
               "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     scripts = {
@@ -150,6 +151,10 @@ def build_autograder_zip(out, *, topics: list[str], kit_files: dict, sources=(),
                                                                 dependencies=json.dumps(_dependencies())))
             for name, path in sorted(kit_files.items()):
                 archive.write(path, name)
+            course = {name.rsplit("/", 1)[0] for name in kit_files if name.startswith("dlgrade/course/")}
+            for folder in sorted(course | ({"dlgrade/course"} if course else set())):
+                if f"{folder}/__init__.py" not in kit_files:  # packages, so that pip installs them
+                    archive.writestr(f"{folder}/__init__.py", "")
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):
@@ -161,7 +166,7 @@ def build_autograder_zip(out, *, topics: list[str], kit_files: dict, sources=(),
 def load_config(root) -> dict:
     """The autograder's settings, written into the zip when it was built (``ROOT/source/`` once unpacked)."""
     path = pathlib.Path(root) / "source" / CONFIG_NAME
-    config = {"topics": None, "hidden": True, "timeout": None, "memory_mb": 1024, "hidden_seed": None}
+    config = {"topics": None, "checks": None, "hidden": True, "timeout": None, "memory_mb": 1024, "hidden_seed": None}
     if path.is_file():
         config.update(json.loads(path.read_text()))
     return config
@@ -182,7 +187,7 @@ def autograde(root, topics_for, reference=None, console=None) -> int:
     """Grade ROOT/submission into ROOT/results/results.json (always written). Exit status 0 once written.
 
     ``topics_for(names)``: the Topic objects to grade (every topic for None), as the registry gives them;
-    ``reference``: the reference solutions' folder, for speed limits.
+    ``reference``: the reference solutions' folder (or {topic: folder}), for speed limits.
     """
     from rich.console import Console
 
@@ -204,7 +209,7 @@ def autograde(root, topics_for, reference=None, console=None) -> int:
         console.print(f"dlgrade autograde: sandbox layers {', '.join(layers)}")
         topics = topics_for(config.get("topics"))
         grader = Grader(os.environ.get("DLGRADE_DEVICE", "auto"), hidden=bool(config.get("hidden")),
-                        timeout=config.get("timeout"), reference=reference)
+                        timeout=config.get("timeout"), reference=reference, only=config.get("checks"))
         with materialize(submission) as folder:
             report = grader.grade(folder, topics, lambda f: SandboxExecutor(f, memory_mb=int(config.get("memory_mb") or 1024)))
         report.meta.update(implementation="submission", executor="sandbox", sandbox_layers=layers)

@@ -3,6 +3,7 @@ against the limits before anything is read, its modules found (at the top or ins
 and fingerprinted by content."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -142,31 +143,78 @@ def content_hash(modules: dict[str, bytes]) -> str:
     return "sha256:" + h.hexdigest()
 
 
+def student_id(name: str, is_folder: bool) -> str:
+    """The student id an entry of SUBMISSIONS gives: a folder's name, a file's name less its final extension
+    (``frank.zip`` and ``frank.txt`` give ``frank``, ``frank.tar.gz`` gives ``frank.tar``)."""
+    return name if is_folder else os.path.splitext(name)[0]
+
+
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def scan(submissions_dir) -> list[Submission]:
-    """One Submission per entry of SUBMISSIONS, in name order; entries that cannot be graded carry an error."""
-    found, seen = [], {}
-    for entry in sorted(pathlib.Path(submissions_dir).iterdir(), key=lambda p: p.name):
-        name = entry.name
-        if IGNORED.match(name):
-            continue
-        if entry.is_dir():
-            kind, student = "folder", name
-        elif entry.is_file() and name.lower().endswith(".zip"):
-            kind, student = "zip", name[:-4]
+    """One Submission per entry of SUBMISSIONS, in name order; entries that cannot be graded carry an error.
+
+    The student id is a folder's name, a file's name less its final extension (student_id). An entry that is
+    not a submission (not a folder, not a .zip) keeps that id unless another entry gives it too: then it is
+    listed under its full entry name, so a stray ``frank.txt`` never blocks or renames ``frank.zip``. Real
+    submissions (folders, zips) that give one id are none of them graded (no listing order decides): each is
+    listed under its full entry name, with an error naming them all. The ids are unique: records and feedback
+    are stored per id.
+    """
+    entries = sorted((e for e in pathlib.Path(submissions_dir).iterdir() if not IGNORED.match(e.name)),
+                     key=lambda p: p.name)
+    kinds = {e.name: "folder" if e.is_dir() else "zip" if e.is_file() and e.name.lower().endswith(".zip")
+             else "invalid" for e in entries}
+    ids = {e.name: student_id(e.name, kinds[e.name] == "folder") for e in entries}
+    givers: dict[str, list[pathlib.Path]] = {}
+    for e in entries:
+        givers.setdefault(ids[e.name], []).append(e)
+    final, errors = {}, {}  # entry name -> its id in the gradebook; -> why it is not graded
+    for e in entries:
+        name, sid = e.name, ids[e.name]
+        real = [g for g in givers[sid] if kinds[g.name] != "invalid"]
+        if kinds[name] == "invalid":
+            final[name] = sid if len(givers[sid]) == 1 else name
+            errors[name] = "not a submission: expected a folder of <topic>.py modules or a .zip of one"
+        elif sid in RESERVED or not sid or IGNORED.match(sid):
+            final[name], errors[name] = name, "not graded: a name reserved for the output"
+        elif len(real) > 1:
+            shown = _listing([g.name + "/" * (kinds[g.name] == "folder") for g in real])
+            final[name], errors[name] = name, f"not graded: {shown} give the same student id {sid}; keep one"
         else:
-            found.append(Submission(name, name, "invalid", str(entry), error=(
-                "not a submission: expected a folder of <topic>.py modules or a .zip of one")))
+            final[name] = sid
+    # A full entry name may be the id another entry gives (frank.txt beside frank.zip, and frank.txt.md or
+    # frank.txt.zip): a stray file then goes by its own full name too; a real submission keeps its id, and the
+    # entry listed under that name gets a suffix.
+    while True:
+        holders = collections.Counter(final.values())
+        clashing = [n for n in final if kinds[n] == "invalid" and final[n] == ids[n] != n and holders[final[n]] > 1]
+        if not clashing:
+            break
+        for name in clashing:
+            final[name] = name
+    kept = {final[n] for n in final if n not in errors}
+    taken = {*final, *final.values(), *ids.values()}
+    for name in sorted(final):
+        if name in errors and final[name] in kept:
+            n = 2
+            while f"{name}~{n}" in taken:
+                n += 1
+            final[name] = f"{name}~{n}"
+            taken.add(final[name])
+    found = []
+    for e in entries:
+        name, kind = e.name, kinds[e.name]
+        if name in errors:
+            found.append(Submission(final[name], name, "invalid", str(e), error=errors[name]))
             continue
-        if student in seen or student in RESERVED or not student or IGNORED.match(student):
-            reason = f"same student id as {seen[student]}" if student in seen else "a name reserved for the output"
-            found.append(Submission(name, name, "invalid", str(entry), error=f"not graded: {reason}"))
-            continue
-        seen[student] = name
         try:
-            modules = folder_modules(entry) if kind == "folder" else zip_modules(entry)
-            found.append(Submission(student, name, kind, str(entry), content_hash(modules)))
+            modules = folder_modules(e) if kind == "folder" else zip_modules(e)
+            found.append(Submission(final[name], name, kind, str(e), content_hash(modules)))
         except (SubmissionError, OSError) as err:
-            found.append(Submission(student, name, kind, str(entry), error=str(err)))
+            found.append(Submission(final[name], name, kind, str(e), error=str(err)))
     return found
 
 

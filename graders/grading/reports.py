@@ -33,8 +33,15 @@ def by_function(report: Report):
     return groups
 
 
-def print_table(report: Report, console: Console | None = None, verbose: bool = False) -> None:
-    """One row per function: score, checks passed, and what to fix."""
+#: How much of what a failing check's calls printed is shown (``-s`` shows it all).
+SHOWN_OUTPUT = 2000
+
+
+def print_table(report: Report, console: Console | None = None, verbose: bool = False,
+                printed: str = "failures") -> None:
+    """One row per function: score, checks passed, and what to fix; then what the student's code printed
+    (``printed``: "failures" shows it for failing checks, cut to SHOWN_OUTPUT characters; "all" for every
+    check, whole; "none")."""
     console = console or Console()
     table = Table(title=f"dlgrade: {report.meta.get('implementation', '')}", show_lines=True)
     for column, kwargs in (("topic", {}), ("function", {}), ("score", {"justify": "right"}),
@@ -63,9 +70,22 @@ def print_table(report: Report, console: Console | None = None, verbose: bool = 
         result.rstrip()
         table.add_row(topic, function, f"{_points(score)}/{_points(max_score)}", f"{passed}/{len(verdicts)}", result)
     console.print(table)
-    console.print(f"Total: {_points(report.score)}/{_points(report.max_score)}  "
-                  f"({sum(v.passed for v in report.verdicts)}/{len(report.verdicts)} checks passed) "
+    print_outputs(report, console, printed)
+    console.print(f"Total: {_points(report.score)}/{_points(report.max_score)}  ({report.summary()}) "
                   f"in {report.seconds:.1f} s; oracle: torch {report.meta.get('torch')} on {report.meta.get('device')}")
+
+
+def print_outputs(report: Report, console: Console, printed: str = "failures") -> None:
+    """What the student's code printed, check by check, as pytest's "Captured stdout" sections."""
+    if printed == "none":
+        return
+    for v in report.verdicts:
+        if printed == "failures" and v.passed:
+            continue
+        text = v.student_output(None if printed == "all" else SHOWN_OUTPUT)
+        if text:
+            console.print(Text(f"----- printed by your code: {v.check_id} ({v.outcome.value}) -----", style="dim"))
+            console.out(text.rstrip("\n"), highlight=False)
 
 
 def gradescope(report: Report) -> dict:
@@ -78,7 +98,7 @@ def gradescope(report: Report) -> dict:
             "score": v.score,
             "max_score": v.max_score,
             "status": "passed" if v.passed else "failed",
-            "output": v.student_message(),
+            "output": v.student_message() + _printed_section(v),
             "visibility": GRADESCOPE_VISIBILITY.get(v.visibility, "visible"),
             "tags": [v.topic, v.function] + ([v.difficulty] if v.difficulty else []),
             "extra_data": {"topic": v.topic, "function": v.function, "check": v.check,
@@ -150,6 +170,11 @@ def _backtick_runs(line: str):
             run = 0
 
 
+def _printed_section(v) -> str:
+    text = "" if v.passed else v.student_output(SHOWN_OUTPUT)
+    return f"\n\nYour code printed:\n{text}" if text else ""
+
+
 def feedback_markdown(report: Report, student: str = "") -> str:
     """A student's feedback: score by topic, what passed, what failed and why, likely mistakes.
 
@@ -200,6 +225,9 @@ def feedback_markdown(report: Report, student: str = "") -> str:
                     lines.append(f"- `{v.check}` ({_points(v.score)}/{_points(v.max_score)}): {verdict}")
                     if not v.passed:
                         lines += ["", _fence(v.student_message()), ""]
+                        printed = v.student_output(SHOWN_OUTPUT)
+                        if printed:
+                            lines += ["  Your code printed:", "", _fence(printed.rstrip("\n")), ""]
                 lines.append("")
         hidden = [v for v in verdicts if v.visibility == "hidden"]
         if hidden:
