@@ -441,7 +441,7 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
     """SIGTERM to `dlgrade grade` (workers, or one process grading inline): a message, exit 143, no worker,
     sandbox child, temp folder or semaphore left, and a rerun resumes."""
     subs = tmp_path / "submissions"
-    students = [f"s{i}" for i in range(8)]
+    students = [f"s{i}" for i in range(40)]
     for student in students:
         solution_folder(subs / student, ["activations"])
     make_zip(subs / "z.zip", {"activations.py": (SOLUTIONS / "activations.py").read_text()})
