@@ -11,6 +11,23 @@ forget gate, cell candidate, output gate, each a block of H columns. For
 the GRU, Wx (D, 3H), Wh (H, 3H), bx and bh (3H,) hold [r | z | n]: reset
 gate, update gate, new (candidate) state.
 
+One LSTM step, as a picture (* and + are elementwise):
+
+    c_prev ──▶(*)───────▶(+)───────────┬───────────▶ c_next
+               ▲          ▲            │
+               f        i * g        tanh
+                                       ▼
+                                      (*)◀── o
+                                       │
+                                       └───────────▶ h_next
+
+    [a_i | a_f | a_g | a_o] = x @ Wx + h_prev @ Wh + b    (one product, all four blocks)
+    i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
+
+The cell state c is the memory: it passes from step to step through one
+multiplication by f and one addition, which is why its gradient survives
+many steps where a plain RNN's vanishes.
+
 Grading: your outputs and gradients are compared with PyTorch's
 nn.LSTMCell, nn.LSTM(batch_first=True) and nn.GRUCell in float64 with
 autograd, with weight_ih = Wx.T and weight_hh = Wh.T copied in (PyTorch
@@ -18,6 +35,13 @@ stores (out, in); here weights are (in, out) so that ``x @ Wx`` is the
 forward pass). The LSTM's single bias b plays bias_ih, with bias_hh = 0; the
 GRU keeps both, bias_ih = bx and bias_hh = bh. Every element must agree
 within a relative and absolute tolerance of 1e-7.
+
+Besides matching torch, lstm_forward and lstm_backward have speed limits
+(loop over the time steps only: a loop over the batch or the hidden units
+inside it is too slow), and one outcome check: the grader trains your LSTM
+(its own Adam loop and read-out) to recall at the last of 8 steps the symbol
+it saw at step 0, which only works when the cell state and its gradient
+through time do.
 
 Run the checks with ``pytest exercises -k lstm`` or ``dlgrade check lstm``.
 

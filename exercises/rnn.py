@@ -12,6 +12,12 @@ with weight_ih = Wx.T, weight_hh = Wh.T, bias_ih = b and bias_hh = 0
 ``x @ Wx`` is the forward pass). Every element must agree within a relative
 and absolute tolerance of 1e-7.
 
+rnn_forward and rnn_backward also have speed limits: the recurrence needs
+a loop over the time steps, but nothing inside a step needs one (a loop over
+the batch or the hidden units there is too slow). Long sequences (T >= 50)
+with small and large weights are graded too: values and gradients must
+match torch's where they vanish and where they grow.
+
 Run the checks with ``pytest exercises -k rnn`` or ``dlgrade check rnn``.
 
 Rules for every function in this module:

@@ -3,8 +3,9 @@ import numpy as np
 
 
 def _sigmoid(x):
-    """Logistic function, accurate and overflow-free for any x."""
-    return np.exp(-np.logaddexp(0.0, -x))
+    """Logistic function, accurate and overflow-free for any x: exp only of -|x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):

@@ -4,12 +4,12 @@ executor interface a check's context is handed (dlgrade.execution), and topics a
 (dlgrade.topics)."""
 from ..execution.values import Kind, Previous, Ref, Rng
 from .calls import Call, Chain, call, chain, chain_of
-from .checks import GLOBAL_RNG, Abort, Check, Context, Mismatch, Mistake, StudentError, run_check
+from .checks import GLOBAL_RNG, MODIFIED_INPUT, Abort, Check, Context, Mismatch, Mistake, StudentError, run_check
 from .compare import ANY, DEFAULT, Tolerance
 from .declare import Topic
 from .oracle import Oracle
 from .verdicts import Outcome, Report, Verdict
 
-__all__ = ["ANY", "DEFAULT", "GLOBAL_RNG", "Abort", "Call", "Chain", "Check", "Context", "Kind", "Mismatch", "Mistake", "Oracle", "Outcome",
+__all__ = ["ANY", "DEFAULT", "GLOBAL_RNG", "MODIFIED_INPUT", "Abort", "Call", "Chain", "Check", "Context", "Kind", "Mismatch", "Mistake", "Oracle", "Outcome",
            "Previous", "Ref", "Report", "Rng", "StudentError", "Tolerance", "Topic", "Verdict", "call", "chain", "chain_of",
            "run_check"]

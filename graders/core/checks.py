@@ -75,6 +75,10 @@ class Mistake:
     stage: str = "forward"  # for layers: which of the pair it concerns ("forward" or "backward")
 
 
+#: Named wherever a call changes one of its array arguments (Context.settle): CS231n-style `dnext_c += ...`.
+MODIFIED_INPUT = Mistake("modifies_input_in_place", "an in-place operator on an argument (`+=`, `*=`, `x[...] = `) "
+                         "changes the caller's array: compute a new one (`dc = dc_next + ...`) or copy first "
+                         "(`x = x.copy()`)")
 #: Named wherever a check sees a function given an rng change np.random's global state (Context.leaves_global_rng).
 GLOBAL_RNG = Mistake("touches_global_rng", "leave np.random's global state alone: no np.random.seed() inside a "
                      "function, and draws only from the rng argument (rng.random, rng.permutation, ...)")
@@ -173,7 +177,8 @@ class Context:
         if result.mutated:
             changed = ", ".join(f"`{made.names[i]}`" for i in result.mutated)
             raise Mismatch(f"{made.function}() modified its input {changed} in place; "
-                           "work on a copy (functions must not change their arguments)")
+                           "work on a copy (functions must not change their arguments)"
+                           f"\nLikely mistake ({MODIFIED_INPUT.name}): {MODIFIED_INPUT.message}", MODIFIED_INPUT)
         return result
 
     def not_made(self, made) -> Abort:

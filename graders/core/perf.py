@@ -101,7 +101,7 @@ class Timing:
         return f"samples {span(self.student_samples)} against {span(self.reference_samples)}"
 
 
-def _reference(ctx):
+def reference_of(ctx):
     """The trusted reference's executor, as the grader provides it (run under the student's conditions)."""
     try:
         return ctx.reference()
@@ -109,7 +109,7 @@ def _reference(ctx):
         raise Abort(Outcome.ERROR, f"performance limit not checked: {exc}") from None
 
 
-class _Side:
+class Side:
     """One implementation under the stopwatch: the student's (through the context) or the reference's."""
 
     def __init__(self, ctx, reference=None):
@@ -173,8 +173,8 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     A generator (``yield from measure(...)`` in a check's body). Returns (timing, student's first result,
     reference's first result).
     """
-    reference = _reference(ctx)
-    student, trusted = _Side(ctx), _Side(ctx, reference)
+    reference = reference_of(ctx)
+    student, trusted = Side(ctx), Side(ctx, reference)
     args = dict(inputs)
     if limit.repeats == 0 and forward is None:
         key = (id(reference), ctx.check.topic, function, digest(args))
@@ -248,4 +248,4 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     return body
 
 
-__all__ = ["Limit", "Timing", "limit_body", "measure"]
+__all__ = ["Limit", "Side", "Timing", "limit_body", "measure", "reference_of"]

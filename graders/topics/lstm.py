@@ -1,0 +1,356 @@
+"""Checks for the lstm topic: LSTM steps and sequences (forward and backpropagation through time), a GRU step,
+and an LSTM trained by the grader on a task that needs memory."""
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from ..core import Mistake, Ref, Topic
+from ..core.perf import Side, reference_of
+from ..core.strategies import array, size
+
+TOPIC = Topic("lstm", "Gated recurrent networks: LSTM and GRU", difficulty="hard")
+
+
+# -- the oracle: torch's LSTMCell, LSTM and GRUCell with the contract's weights copied in ------------------------
+_MODULES: dict = {}
+
+
+def _module(kind, x, h):
+    key = (kind, x.shape[-1], h.shape[-1], x.device)
+    if key not in _MODULES:
+        D, H = key[1], key[2]
+        make = {"lstm_cell": torch.nn.LSTMCell, "gru_cell": torch.nn.GRUCell,
+                "lstm": lambda d, h: torch.nn.LSTM(d, h, batch_first=True)}[kind]
+        _MODULES[key] = make(D, H).to(dtype=torch.float64, device=x.device)
+    return _MODULES[key]
+
+
+def _weights(Wx, Wh, bx, bh=None, suffix=""):
+    """(in, out) weights as torch's (out, in) parameters; the hidden-side bias is zero unless given."""
+    return {f"weight_ih{suffix}": Wx.T, f"weight_hh{suffix}": Wh.T, f"bias_ih{suffix}": bx,
+            f"bias_hh{suffix}": torch.zeros_like(bx) if bh is None else bh}
+
+
+def step_oracle(x, h_prev, c_prev, Wx, Wh, b):
+    return torch.func.functional_call(_module("lstm_cell", x, h_prev), _weights(Wx, Wh, b), (x, (h_prev, c_prev)))
+
+
+def sequence_oracle(x, h0, Wx, Wh, b, c0=None):
+    c0 = torch.zeros_like(h0) if c0 is None else c0
+    out, _ = torch.func.functional_call(_module("lstm", x, h0), _weights(Wx, Wh, b, suffix="_l0"),
+                                        (x, (h0[None], c0[None])))
+    return out
+
+
+def gru_oracle(x, h_prev, Wx, Wh, bx, bh):
+    return torch.func.functional_call(_module("gru_cell", x, h_prev), _weights(Wx, Wh, bx, bh), (x, h_prev))
+
+
+# -- numpy LSTMs with the switches students get wrong (buggy variants) ----------------------------------------------
+def sigmoid(a):
+    return np.exp(-np.logaddexp(0.0, -a))
+
+
+GATES = {"ifgo": (0, 1, 2, 3), "ifog": (0, 1, 3, 2)}  # where i, f, g, o sit among the four blocks
+
+
+def np_step(x, h, c, Wx, Wh, b, order="ifgo", g_sigmoid=False, tanh_of_cell=True, forget=True):
+    """One LSTM step -> (h_next, c_next, gates)."""
+    H = h.shape[1]
+    a = x @ Wx + h @ Wh + b
+    block = [a[:, k * H:(k + 1) * H] for k in GATES[order]]
+    i, f, o = sigmoid(block[0]), sigmoid(block[1]), sigmoid(block[3])
+    g = sigmoid(block[2]) if g_sigmoid else np.tanh(block[2])
+    c_next = (f * c if forget else c) + i * g
+    h_next = o * (np.tanh(c_next) if tanh_of_cell else c_next)
+    return h_next, c_next, (i, f, g, o)
+
+
+def np_forward(x, h0, Wx, Wh, b, c0=None, **switches):
+    h, c = h0, np.zeros_like(h0) if c0 is None else c0
+    states = []
+    for t in range(x.shape[1]):
+        h, c, _ = np_step(x[:, t], h, c, Wx, Wh, b, **switches)
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def np_step_backward(dh, dc, x, h, c, Wx, Wh, b, cell_from_h=True, forget_in_dc_prev=True):
+    """(dx, dh_prev, dc_prev, dWx, dWh, db) of one step, with the switches a buggy copy flips."""
+    _, c_next, (i, f, g, o) = np_step(x, h, c, Wx, Wh, b)
+    tc = np.tanh(c_next)
+    dcell = dc + (dh * o * (1 - tc ** 2) if cell_from_h else 0.0)
+    da = np.concatenate([dcell * g * i * (1 - i), dcell * c * f * (1 - f), dcell * i * (1 - g ** 2),
+                         dh * tc * o * (1 - o)], axis=1)
+    return da @ Wx.T, da @ Wh.T, dcell * f if forget_in_dc_prev else dcell, x.T @ da, h.T @ da, da.sum(axis=0)
+
+
+def np_backward(dh, x, h0, Wx, Wh, b, c0=None, carry_cell=True, carry_hidden=True):
+    """BPTT over np_step_backward; the cell's (or the hidden state's) gradient carried between steps or not."""
+    T = x.shape[1]
+    hs, cs = [h0], [np.zeros_like(h0) if c0 is None else c0]
+    for t in range(T):
+        h, c, _ = np_step(x[:, t], hs[-1], cs[-1], Wx, Wh, b)
+        hs.append(h)
+        cs.append(c)
+    dx = np.zeros_like(x)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    dh_carry, dc_carry = np.zeros_like(h0), np.zeros_like(h0)
+    for t in reversed(range(T)):
+        dx[:, t], dh_prev, dc_prev, gx, gh, gb = np_step_backward(dh[:, t] + dh_carry, dc_carry, x[:, t], hs[t], cs[t],
+                                                                 Wx, Wh, b)
+        dWx, dWh, db = dWx + gx, dWh + gh, db + gb
+        dh_carry = dh_prev if carry_hidden else 0.0 * dh_prev
+        dc_carry = dc_prev if carry_cell else 0.0 * dc_prev
+    return dx, dh_carry if carry_hidden else dh_prev, dWx, dWh, db
+
+
+def np_gru(x, h, Wx, Wh, bx, bh, reset_before=False, update_swapped=False, order="rzn"):
+    H = h.shape[1]
+    pick = {"rzn": (0, 1, 2), "zrn": (1, 0, 2)}[order]
+    ax, ah = x @ Wx + bx, h @ Wh + bh
+    blocks = lambda a: [a[:, k * H:(k + 1) * H] for k in pick]  # noqa: E731
+    (xr, xz, xn), (hr, hz, hn) = blocks(ax), blocks(ah)
+    r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+    n_hidden = (r * h) @ Wh[:, 2 * H:] + bh[2 * H:] if reset_before else r * hn
+    n = np.tanh(xn + n_hidden)
+    return z * n + (1 - z) * h if update_swapped else (1 - z) * n + z * h
+
+
+# -- inputs ----------------------------------------------------------------------------------------------------------
+def _weights_for(draw, d, h, gates, scale):
+    return draw(array((d, gates * h), -scale, scale)), draw(array((h, gates * h), -scale, scale))
+
+
+@st.composite
+def step_inputs(draw):
+    n, d, h = draw(size(1, 3)), draw(size(1, 4)), draw(size(1, 4))
+    Wx, Wh = _weights_for(draw, d, h, 4, draw(st.sampled_from([0.5, 1.5])))
+    return {"x": draw(array((n, d))), "h_prev": draw(array((n, h), -1, 1)), "c_prev": draw(array((n, h), -2, 2)),
+            "Wx": Wx, "Wh": Wh, "b": draw(array((4 * h,), -1, 1))}
+
+
+@st.composite
+def sequence_inputs(draw, with_c0=True):
+    n, t, d, h = draw(size(1, 3)), draw(size(1, 5)), draw(size(1, 4)), draw(size(1, 4))
+    Wx, Wh = _weights_for(draw, d, h, 4, draw(st.sampled_from([0.5, 1.0])))
+    case = {"x": draw(array((n, t, d), -2, 2)), "h0": draw(array((n, h), -1, 1)), "Wx": Wx, "Wh": Wh,
+            "b": draw(array((4 * h,), -0.5, 0.5))}
+    return {**case, "c0": draw(array((n, h), -1, 1))} if with_c0 else case
+
+
+@st.composite
+def gru_inputs(draw):
+    n, d, h = draw(size(1, 3)), draw(size(1, 4)), draw(size(1, 4))
+    Wx, Wh = _weights_for(draw, d, h, 3, draw(st.sampled_from([0.5, 1.5])))
+    return {"x": draw(array((n, d))), "h_prev": draw(array((n, h), -1, 1)), "Wx": Wx, "Wh": Wh,
+            "bx": draw(array((3 * h,), -1, 1)), "bh": draw(array((3 * h,), -1, 1))}
+
+
+def _case(n, t, d, h, scale, seed, c0=True):
+    rng = np.random.default_rng(seed)
+    case = {"x": rng.standard_normal((n, t, d)), "h0": rng.standard_normal((n, h)) * 0.5,
+            "Wx": rng.standard_normal((d, 4 * h)) * scale / np.sqrt(d),
+            "Wh": rng.standard_normal((h, 4 * h)) * scale / np.sqrt(h), "b": rng.standard_normal(4 * h) * 0.1}
+    return {**case, "c0": rng.standard_normal((n, h))} if c0 else case
+
+
+def _step_case(case):
+    return {"x": case["x"][:, 0], "h_prev": case["h0"], "c_prev": case["c0"], "Wx": case["Wx"], "Wh": case["Wh"],
+            "b": case["b"]}
+
+
+# T = 1, N = 1 and D != H; square blocks (D == H) last, which hypothesis runs first (a transposed Wh still runs).
+SEQUENCE_CASES = [_case(1, 1, 3, 2, 1.0, 1), _case(2, 4, 3, 5, 1.0, 2), _case(3, 3, 4, 4, 1.0, 3)]
+LONG_CASES = [_case(2, 60, 3, 4, 0.3, 4), _case(2, 50, 4, 4, 3.0, 5), _case(1, 55, 2, 6, 1.5, 6)]
+
+# -- mistakes ------------------------------------------------------------------------------------------------------
+ORDER = "the blocks are [i | f | g | o], PyTorch's order (CS231n's notes use [i | f | o | g]): g is the third block"
+G_SIGMOID = "the candidate g is tanh(a_g), in [-1, 1]; the three gates i, f and o are sigmoids"
+NO_TANH = "h_next = o * tanh(c_next): the cell state goes through tanh before the output gate"
+NO_FORGET = "c_next = f * c_prev + i * g: the forget gate scales the old cell state"
+
+
+def forward_mistakes(step):
+    """The forward mistakes, as variants of the step or of the sequence."""
+    def variant(**switches):
+        if step:
+            return lambda x, h_prev, c_prev, Wx, Wh, b: np_step(x, h_prev, c_prev, Wx, Wh, b, **switches)[:2]
+        return lambda x, h0, Wx, Wh, b, c0=None: np_forward(x, h0, Wx, Wh, b, c0, **switches)
+
+    return [Mistake("lstm_gate_order_ifog", ORDER, variant=variant(order="ifog")),
+            Mistake("lstm_candidate_sigmoid", G_SIGMOID, variant=variant(g_sigmoid=True)),
+            Mistake("lstm_output_without_tanh", NO_TANH, variant=variant(tanh_of_cell=False)),
+            Mistake("lstm_no_forget_gate", NO_FORGET, variant=variant(forget=False))]
+
+
+CELL_FROM_H = ("the cell state also reaches the loss through h_next = o * tanh(c_next): dc = dc_next + "
+               "dh_next * o * (1 - tanh(c_next)^2), before any gate's gradient")
+DC_PREV = "c_prev enters c_next as f * c_prev: dc_prev = dc * f"
+step_backward_mistakes = [
+    Mistake("lstm_dc_misses_path_through_h", CELL_FROM_H, stage="backward",
+            variant=lambda dh_next, dc_next, **i: np_step_backward(dh_next, dc_next, *i.values(), cell_from_h=False)),
+    Mistake("lstm_dc_prev_not_times_forget", DC_PREV, stage="backward",
+            variant=lambda dh_next, dc_next, **i: np_step_backward(dh_next, dc_next, *i.values(),
+                                                                 forget_in_dc_prev=False)),
+]
+sequence_backward_mistakes = [
+    Mistake("lstm_cell_gradient_not_carried", "the cell state carries memory from step to step, and its gradient "
+            "must flow back the same way: pass dc_prev of step t on as dc_next of step t-1 (starting from zeros)",
+            stage="backward", variant=lambda dh, x, h0, Wx, Wh, b, c0=None: np_backward(dh, x, h0, Wx, Wh, b, c0,
+                                                                                       carry_cell=False)),
+    Mistake("lstm_hidden_gradient_not_carried", "h[:, t] feeds step t+1 too: add the dh_prev that step t+1 gives "
+            "back to dh[:, t]", stage="backward",
+            variant=lambda dh, x, h0, Wx, Wh, b, c0=None: np_backward(dh, x, h0, Wx, Wh, b, c0, carry_hidden=False)),
+]
+gru_mistakes = [
+    Mistake("gru_reset_before_matmul", "PyTorch applies the reset gate after the hidden-side product: "
+            "n = tanh(x Wx_n + bx_n + r * (h_prev Wh_n + bh_n)), not (r * h_prev) Wh_n",
+            variant=lambda **i: np_gru(*i.values(), reset_before=True)),
+    Mistake("gru_update_gate_swapped", "h_next = (1 - z) * n + z * h_prev: in PyTorch z near 1 keeps the old state",
+            variant=lambda **i: np_gru(*i.values(), update_swapped=True)),
+    Mistake("gru_gate_order_zrn", "the blocks are [r | z | n]: the reset gate first",
+            variant=lambda **i: np_gru(*i.values(), order="zrn")),
+]
+
+# -- checks --------------------------------------------------------------------------------------------------------
+STEP_GRADS = ("x", "h_prev", "c_prev", "Wx", "Wh", "b")
+SEQUENCE_GRADS = ("x", "h0", "Wx", "Wh", "b")  # no gradient for c0 (the contract)
+
+TOPIC.about("lstm_step_forward", "one LSTM step: gates [i | f | g | o], the cell state and the output", "medium")
+TOPIC.layer("lstm_step", inputs=step_inputs(), cases=[_step_case(c) for c in SEQUENCE_CASES], oracle=step_oracle,
+            outputs=("h_next", "c_next"), differentiable=2, grads=STEP_GRADS,
+            mistakes=forward_mistakes(step=True) + step_backward_mistakes)
+TOPIC.about("lstm_forward", "the LSTM over a batch of sequences, and backpropagation through time", "hard")
+sequence_checks = TOPIC.layer("lstm", inputs=sequence_inputs(), cases=SEQUENCE_CASES, oracle=sequence_oracle,
+                              outputs=("h",), grads=SEQUENCE_GRADS, defaults={"c0": None},
+                              mistakes=forward_mistakes(step=False) + sequence_backward_mistakes)
+TOPIC.layer("lstm", inputs=sequence_inputs(with_c0=False), cases=[_case(2, 3, 2, 3, 1.0, 7, c0=False)],
+            oracle=sequence_oracle, outputs=("h",), grads=SEQUENCE_GRADS, forward_check="matches_torch_without_c0",
+            backward_check="matches_autograd_without_c0", mistakes=sequence_backward_mistakes)
+TOPIC.layer("lstm", cases=LONG_CASES, oracle=sequence_oracle, outputs=("h",), grads=SEQUENCE_GRADS,
+            forward_check="long_sequences", backward_check="long_sequences",
+            mistakes=forward_mistakes(step=False) + sequence_backward_mistakes)
+TOPIC.about("gru_step_forward", "one GRU step as nn.GRUCell (forward only)", "medium")
+TOPIC.compare("gru_step_forward", inputs=gru_inputs(), oracle=gru_oracle, returns=("h_next",), cache=True,
+              mistakes=gru_mistakes)
+
+SPEED_HINT = ("loop over the time steps only (each needs the previous state): inside a step, one matrix product "
+              "for the whole batch and all four gates; never loop over sequences or hidden units")
+# Two sizes, so that each wrong loop shows: a loop over the batch inside the loop over time on a large batch of
+# few units, a loop over the hidden units on many units of a small batch. In-process CPU time on 2 cores against
+# the reference (tests/slow_impls, tests/alternatives), forward / backward: LSTM batch loops
+# 16.7x / 26.3x on the first size; unit loops 24x / 43x on the second; vectorized styles (einsum,
+# fused matmuls, a step function per step) at most 0.8x / 3.3x on either.
+TOPIC.layer_limits("lstm", inputs=_case(128, 20, 16, 16, 1.0, 2026), factor=8, outputs=("h",), grads=SEQUENCE_GRADS,
+                   hint=SPEED_HINT)
+TOPIC.layer_limits("lstm", inputs=_case(16, 20, 16, 96, 1.0, 2027), factor=12, outputs=("h",), grads=SEQUENCE_GRADS,
+                   hint=SPEED_HINT, check_name="fast_enough_many_units")
+
+
+# -- an outcome: trained by the grader, the student's LSTM learns to remember ----------------------------------------
+# The task: a symbol (one of SYMBOLS, one-hot) comes at step 0, then STEPS - 1 steps of a "wait" signal and noise;
+# at the last step the network must say which symbol it saw. The grader's own loop trains the student's
+# lstm_forward / lstm_backward with a linear read-out, softmax cross-entropy and Adam. The reference learns it
+# from 200 of 200 seeds (accuracy 0.94 or more on held-out sequences; tests/test_rnn_lstm.py measures it).
+RECALL = {"symbols": 4, "steps": 8, "hidden": 16, "batch": 32, "iterations": 150, "lr": 0.03}
+RECALL_SEEDS = (0, 1, 2)
+RECALL_ACCURACY = 0.85
+#: The student's training calls may take at most this many times the reference's (CPU time, all calls together).
+RECALL_TIME_FACTOR = 25.0
+_RECALL_REFERENCE: dict = {}  # (reference executor, seed) -> (accuracy, seconds): trained once per process
+
+
+def recall_batch(rng, n):
+    """(x (n, steps, symbols + 1), the symbol of each sequence)."""
+    k, steps = RECALL["symbols"], RECALL["steps"]
+    symbols = rng.integers(0, k, n)
+    x = np.zeros((n, steps, k + 1))
+    x[np.arange(n), 0, symbols] = 1.0
+    x[:, 1:, k] = 1.0
+    x[:, 1:, :k] += rng.normal(0.0, 0.5, (n, steps - 1, k))
+    return x, symbols
+
+
+class CannotTrain(Exception):
+    pass
+
+
+def _outputs(result, function, shapes):
+    """The arrays a training call returned, checked enough to train with (the other checks say what is wrong)."""
+    value = result.value if type(result.value) in (tuple, list) else (result.value,)
+    arrays = [np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else None for v in value[:len(shapes)]]
+    if len(arrays) < len(shapes) or any(a is None or a.shape != s or not np.all(np.isfinite(a))
+                                        for a, s in zip(arrays, shapes)):
+        raise CannotTrain(f"{function}() did not return finite arrays of the shapes {', '.join(map(str, shapes))}")
+    return arrays
+
+
+def train_recall(side, seed):
+    """Train an LSTM by ``side``'s lstm_forward / lstm_backward (a generator: the student's calls are yielded);
+    its accuracy on held-out sequences."""
+    rng = np.random.default_rng(seed)
+    k, H, N = RECALL["symbols"], RECALL["hidden"], RECALL["batch"]
+    D = k + 1
+    params = {"Wx": rng.normal(0, 1 / np.sqrt(D), (D, 4 * H)), "Wh": rng.normal(0, 1 / np.sqrt(H), (H, 4 * H)),
+              "b": np.zeros(4 * H), "Wy": rng.normal(0, 1 / np.sqrt(H), (H, k)), "by": np.zeros(k)}
+    params["b"][H:2 * H] = 1.0  # forget gates open at first: the usual initialization
+    moments = {name: (np.zeros_like(p), np.zeros_like(p)) for name, p in params.items()}
+    h0 = np.zeros((N, H))
+    for step in range(1, RECALL["iterations"] + 1):
+        x, symbols = recall_batch(rng, N)
+        forward = yield from side.call("lstm_forward", (x, h0, params["Wx"], params["Wh"], params["b"]),
+                                       timed=True, keep=1)
+        (h,) = _outputs(forward, "lstm_forward", [(N, RECALL["steps"], H)])
+        logits = h[:, -1] @ params["Wy"] + params["by"]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        dlogits = p.copy()
+        dlogits[np.arange(N), symbols] -= 1.0
+        dlogits /= N
+        dh = np.zeros_like(h)
+        dh[:, -1] = dlogits @ params["Wy"].T
+        backward = yield from side.call("lstm_backward", (dh, Ref(forward.call_id, (1,))), timed=True)
+        _, _, dWx, dWh, db = _outputs(backward, "lstm_backward", [x.shape, h0.shape, (D, 4 * H), (H, 4 * H), (4 * H,)])
+        grads = {"Wx": dWx, "Wh": dWh, "b": db, "Wy": h[:, -1].T @ dlogits, "by": dlogits.sum(axis=0)}
+        for name, grad in grads.items():  # Adam, with gradients clipped elementwise
+            m, v = moments[name]
+            grad = np.clip(grad, -5.0, 5.0)
+            m[:] = 0.9 * m + 0.1 * grad
+            v[:] = 0.999 * v + 0.001 * grad * grad
+            params[name] -= RECALL["lr"] * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
+    x, symbols = recall_batch(np.random.default_rng(10_000 + seed), 256)
+    test = yield from side.call("lstm_forward", (x, np.zeros((256, H)), params["Wx"], params["Wh"], params["b"]),
+                                timed=False, keep=1)
+    (h,) = _outputs(test, "lstm_forward", [(256, RECALL["steps"], H)])
+    return float(((h[:, -1] @ params["Wy"] + params["by"]).argmax(axis=1) == symbols).mean())
+
+
+@TOPIC.check("lstm_backward", "learns_to_remember", cases=[{"seeds": RECALL_SEEDS}], points=2.0, timeout=30.0)
+def learns_to_remember(ctx, case):
+    """Trained by the grader's loop (Adam, a linear read-out), the LSTM recalls at step 10 the symbol it saw at
+    step 0, from every seed, within a time budget relative to the reference's training."""
+    reference = reference_of(ctx)
+    for seed in case["seeds"]:
+        key = (id(reference), seed)
+        if key not in _RECALL_REFERENCE:
+            trusted = Side(ctx, reference)
+            accuracy = yield from train_recall(trusted, seed)
+            _RECALL_REFERENCE[key] = (accuracy, trusted.spent)
+            reference.forget()
+        reference_accuracy, reference_seconds = _RECALL_REFERENCE[key]
+        student = Side(ctx)
+        try:
+            accuracy = yield from train_recall(student, seed)
+        except CannotTrain as cannot:
+            ctx.fail(f"the LSTM could not be trained (seed {seed}): {cannot}")
+        if accuracy < RECALL_ACCURACY:
+            ctx.fail(f"trained from seed {seed}, your LSTM recalls the first symbol of held-out sequences "
+                     f"{accuracy:.0%} of the time, against the reference's {reference_accuracy:.0%} (at least "
+                     f"{RECALL_ACCURACY:.0%} needed, chance is {1 / RECALL['symbols']:.0%}): its forward and backward "
+                     "match torch on small inputs only if the other checks pass; here the memory itself (the cell "
+                     "state and its gradient through time) does not work")
+        if student.spent > RECALL_TIME_FACTOR * reference_seconds:
+            ctx.fail(f"training took {student.spent / reference_seconds:.1f}x the reference's time "
+                     f"({student.spent:.2f} s against {reference_seconds:.2f} s of CPU time, seed {seed}); the "
+                     f"limit is {RECALL_TIME_FACTOR:g}x. Hint: {SPEED_HINT}")
