@@ -1,7 +1,8 @@
-"""The conv topic's six performance limits, as the grader measures them: for every limit and implementation
-(the reference solution itself, tests/alternatives, the four student styles in tests/speed_styles, the
-per-output-element loops in tests/slow_impls), the limit check run RUNS times on a quiet machine and RUNS
-times with every core kept busy by other processes.
+"""The performance limits of conv, rnn and lstm, as the grader measures them: for every limit and implementation
+(the reference solution itself, tests/alternatives, for conv the four student styles in tests/speed_styles and
+the per-output-element loops in tests/slow_impls, for rnn and lstm the loops over the batch in tests/slow_impls
+and the loops over hidden units in tests/slow_impls/<topic>_units.py), the limit checks run RUNS times on a
+quiet machine and RUNS times with every core kept busy by other processes.
 
     pytest -s -p no:cacheprovider benchmarks/test_limit_ratios.py
 
@@ -11,8 +12,11 @@ sample over fastest, the student's / the reference's) and the verdicts (P passed
 run). The same numbers are kept in each benchmark's extra_info. DLGRADE_BENCH_RUNS changes RUNS.
 """
 import os
+import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -23,14 +27,30 @@ from dlgrade.registry import load_topic
 from tests.support import ROOT, SOLUTIONS, grader
 
 RUNS = int(os.environ.get("DLGRADE_BENCH_RUNS", 3))
+TOPICS = os.environ.get("DLGRADE_BENCH_LIMIT_TOPICS", "conv,rnn,lstm").split(",")
+SLOW = ROOT / "tests" / "slow_impls"
 IMPLEMENTATIONS = {
     "reference": SOLUTIONS,
     "alternatives": ROOT / "tests" / "alternatives",
     **{f"style:{s}": ROOT / "tests" / "speed_styles" / s for s in ("im2col", "stride_tricks", "einsum",
                                                                       "kernel_offsets")},
-    "slow_impls": ROOT / "tests" / "slow_impls",
+    "slow_impls": SLOW,
+    "unit_loops": None,  # a temporary folder: slow_impls/<topic>_units.py as <topic>.py
 }
 ROWS: list = []
+
+
+def _folders(topic, scratch):
+    """The implementations measured for ``topic``: name -> folder."""
+    chosen = {name: folder for name, folder in IMPLEMENTATIONS.items()
+              if folder is not None and (folder / f"{topic}.py").is_file()}
+    units = SLOW / f"{topic}_units.py"
+    if units.is_file():
+        folder = scratch / topic
+        folder.mkdir()
+        shutil.copy(units, folder / f"{topic}.py")
+        chosen["unit_loops"] = folder
+    return chosen
 
 
 def _spread(samples) -> float:
@@ -47,19 +67,23 @@ def _grade_limits(monkeypatch):
         return result
 
     monkeypatch.setattr(perf, "measure", recording)
-    checks = [c for c in load_topic("conv").checks if c.name == "fast_enough"]
     g, found = grader(), {}
-    for _ in range(RUNS):
-        for name, folder in IMPLEMENTATIONS.items():
-            with InProcessExecutor(folder) as executor:  # a fresh executor each run
-                for check in checks:
-                    timings.clear()
-                    verdict = g.run(check, executor)
-                    assert len(timings) == 1, (name, check.function, verdict.message)
-                    timing, factor = timings[0]
-                    found.setdefault((check.function, name), []).append(
-                        (timing.ratio, factor, verdict.outcome.value, _spread(timing.student_samples),
-                         _spread(timing.reference_samples)))
+    with tempfile.TemporaryDirectory() as scratch:
+        for topic in TOPICS:
+            checks = [c for c in load_topic(topic).checks if c.name.startswith("fast_enough")]
+            folders = _folders(topic, pathlib.Path(scratch))
+            for _ in range(RUNS):
+                for name, folder in folders.items():
+                    with InProcessExecutor(folder) as executor:  # a fresh executor each run
+                        for check in checks:
+                            timings.clear()
+                            verdict = g.run(check, executor)
+                            assert len(timings) == 1, (name, check.function, verdict.message)
+                            timing, factor = timings[0]
+                            label = check.function + ("" if check.name == "fast_enough" else f" ({check.name})")
+                            found.setdefault((label, name), []).append(
+                                (timing.ratio, factor, verdict.outcome.value, _spread(timing.student_samples),
+                                 _spread(timing.reference_samples)))
     return found
 
 
@@ -109,7 +133,7 @@ def test_limit_ratios(benchmark, load, monkeypatch):
     benchmark.extra_info["rows"] = rows
     benchmark.extra_info["blas_threads_env"] = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS",
                                                                               "OMP_NUM_THREADS")}
-    print(f"\n\nconv performance limits, {load}, {RUNS} runs (OPENBLAS_NUM_THREADS="
+    print(f"\n\n{', '.join(TOPICS)} performance limits, {load}, {RUNS} runs (OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}):\n" + _table(rows))
     if load == "loaded" and any(r["condition"] == "quiet" for r in ROWS):
         print("\n\nquiet and loaded:\n" + _table(ROWS))

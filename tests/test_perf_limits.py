@@ -93,7 +93,7 @@ def test_ratio_is_best_of_interleaved_executor_timings(monkeypatch):
     """A ratio near the limit (25x against 20x) is measured again before it decides: seven samples a side."""
     log = []
     reference = ScriptedExecutor(SOLUTIONS, [0.004, 0.002, 0.003, 0.005, 0.003, 0.002, 0.004, 0.003], log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
+    monkeypatch.setattr(perf, "reference_of", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")  # limit 20x
     student = ScriptedExecutor(SOLUTIONS, [0.09, 0.06, 0.05, 0.07, 0.08, 0.055, 0.06, 0.07], log, "student")
     verdict = grader().run(check, student)
@@ -107,7 +107,7 @@ def test_ratio_is_best_of_interleaved_executor_timings(monkeypatch):
 def scripted_limit(monkeypatch, reference_times, student_times, log):
     """avg_pool2d_forward's limit (20x) graded with scripted call times on both sides."""
     reference = ScriptedExecutor(SOLUTIONS, reference_times, log, "reference")
-    monkeypatch.setattr(perf, "_reference", lambda ctx: reference)
+    monkeypatch.setattr(perf, "reference_of", lambda ctx: reference)
     check = next(c for c in limit_checks() if c.function == "avg_pool2d_forward")
     return grader().run(check, ScriptedExecutor(SOLUTIONS, student_times, log, "student"))
 
