@@ -12,6 +12,15 @@ F.binary_cross_entropy_with_logits (reduction 'mean') with autograd, in
 float64, within a relative and absolute tolerance of 1e-7, including logits
 of magnitude up to 1e4, where a naive formula returns inf or nan.
 
+Two checks look further than one call. One shows why GANs train G with the
+non-saturating loss: where D rejects the fakes confidently (early in
+training), generator_loss still has a gradient near -1/n per sample while
+the minimax loss has almost none. The other trains a tiny GAN with your
+losses (the grader's own generator G(z) = a z + b and discriminator, and its
+Adam loop): the generator must learn the target N(4, 1.25^2), its mean and
+spread within 0.4, which only works when the labels, signs and gradients of
+discriminator_loss and generator_loss are right.
+
 Run the checks with ``pytest exercises -k gan`` or ``dlgrade check gan``.
 
 Rules for every function in this module:
