@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from dlgrade.registry import load_topic
@@ -281,3 +282,17 @@ def test_folders_of_processes_killed_outright_are_removed_by_the_next_one(tmp_pa
     finally:
         shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(mine, ignore_errors=True)
+
+
+def test_a_batch_of_more_arrays_than_a_message_carries_goes_in_parts():
+    """12,000 calls of one round (a statistics check's draws, say) exceed what one message may carry: the
+    grader sends them in several messages to the same child, and every call gets its own result, in order."""
+    from dlgrade.execution import wire
+
+    calls = [[("relu_forward", (np.full(2, float(i) - 6000.0),), None, None)] for i in range(12_000)]
+    assert len(calls) > wire.MAX_ARRAYS
+    with SandboxExecutor(SOLUTIONS) as executor:
+        results = executor.call_batch("activations", calls, timeout=10)
+    assert [len(done) for done in results] == [1] * len(calls) and all(done[0].ok for done in results)
+    assert [float(done[0].value[0][0]) for done in results[5998:6002]] == [0.0, 0.0, 0.0, 1.0]
+    assert executor.crashes == 0

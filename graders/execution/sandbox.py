@@ -31,6 +31,8 @@ import sysconfig
 import tempfile
 import time
 
+import numpy as np
+
 from . import values, wire
 from .executor import CallResult, Executor
 from .inprocess import MAX_CAPTURED_OUTPUT
@@ -421,8 +423,12 @@ class SandboxExecutor(Executor):
         return self._invoke_batch(topic, [[(function, tuple(args), collect, keep)]], timeout)[0][0]
 
     def _invoke_batch(self, topic, chains, timeout) -> list[list[CallResult]]:
-        """One message out; the child answers each call as it finishes, each within its own deadline, its
-        replies coming several to a message (see sandbox_child.serve)."""
+        """One message out (or several, for a batch of more arrays than a message may carry); the child answers
+        each call as it finishes, each within its own deadline, its replies coming several to a message (see
+        sandbox_child.serve)."""
+        parts = _parts(chains, wire.MAX_ARRAYS // 2)
+        if len(parts) > 1:
+            return [done for part in parts for done in self._invoke_batch(topic, part, timeout)]
         results = self._send_batch(topic, chains, timeout, hold=True)
         # A child that crashed took its replies held back with it, so the crash is blamed on the first call
         # that got none, which may not be the one that crashed: the chains from there are made again in a
@@ -471,6 +477,20 @@ class SandboxExecutor(Executor):
                 if not done[-1].ok:
                     break
         return results
+
+
+def _parts(chains, most_arrays: int) -> list[list]:
+    """Consecutive groups of chains, each with at most ``most_arrays`` arrays among its arguments (a chain with
+    more goes alone, and the child refuses it)."""
+    parts, current, count = [], [], 0
+    for chain in chains:
+        arrays = sum(isinstance(x, np.ndarray) for call in chain for x in values.leaves(call[1]))
+        if current and count + arrays > most_arrays:
+            parts.append(current)
+            current, count = [], 0
+        current.append(chain)
+        count += arrays
+    return parts + ([current] if current else [])
 
 
 def missing_layers() -> dict[str, str]:

@@ -19,6 +19,9 @@ import numpy as np
 
 from .values import Foreign, Kind, fold
 
+#: The most arrays one message may carry (a reader refuses more: a bound on the work a message can ask for).
+MAX_ARRAYS = 10_000
+
 _LENGTH = struct.Struct("<Q")
 
 
@@ -221,7 +224,7 @@ class Replies:
             _write_message(self.fd, header, arrays)
 
 
-def receive(fd: int, cap: int, max_arrays: int = 10_000) -> tuple[dict, object]:
+def receive(fd: int, cap: int, max_arrays: int = MAX_ARRAYS) -> tuple[dict, object]:
     """(header, value) of the next message, which may be at most ``cap`` bytes long."""
     (size,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size))
     if size > cap:
@@ -236,7 +239,7 @@ class Reader:
 
     CHUNK = 1 << 16  # a pipe's capacity
 
-    def __init__(self, fd: int, cap: int, max_arrays: int = 10_000):
+    def __init__(self, fd: int, cap: int, max_arrays: int = MAX_ARRAYS):
         self.fd, self.cap, self.max_arrays = fd, cap, max_arrays
         self.buffer = bytearray()
         self._scratch = memoryview(bytearray(self.CHUNK))

@@ -27,7 +27,6 @@ import dataclasses
 import datetime
 import fcntl
 import hashlib
-import importlib
 import json
 import multiprocessing
 import os

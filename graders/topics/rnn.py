@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from ..core import ANY, Mistake, Previous, Topic, call, chain_of
+from ..core import Mistake, Previous, Topic, call, chain_of
 from ..core.strategies import array, size
 
 TOPIC = Topic("rnn", "Recurrent networks: a tanh RNN and backpropagation through time", difficulty="hard")

@@ -1,0 +1,438 @@
+"""Checks for the rl topic on real Gymnasium environments: returns, dynamic programming, Monte-Carlo and TD
+rules, epsilon-greedy exploration, DQN targets and loss. (The trained agents, q_learning and sarsa, are not
+graded yet.)"""
+import functools
+
+import numpy as np
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from ..core import GLOBAL_RNG, Mistake, Rng, Topic, call
+from ..core.strategies import array, floats, size
+
+TOPIC = Topic("rl", "Reinforcement learning on tabular MDPs", difficulty="hard")
+
+
+# -- environments: real Gymnasium toy-text ones, and hand-made ones for edge cases --------------------------------
+def _plain(P):
+    """A transition table as plain data: {s: {a: [(prob, next_state, reward, terminated), ...]}}."""
+    return {int(s): {int(a): [(float(p), int(s2), float(r), bool(t)) for p, s2, r, t in outcomes]
+                     for a, outcomes in actions.items()} for s, actions in P.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def gym_table(name: str, **kwargs):
+    """(P, states, actions) of a Gymnasium environment, read from env.unwrapped.P."""
+    import gymnasium as gym
+
+    env = gym.make(name, **dict(kwargs))
+    try:
+        return _plain(env.unwrapped.P), int(env.observation_space.n), int(env.action_space.n)
+    finally:
+        env.close()
+
+
+def chain_table(n=6, slip=0.2):
+    """A corridor whose last state is terminal but, unlike FrozenLake's, has exits (they must not be followed):
+    right moves on (slipping back with probability ``slip``), left moves back; reaching the end pays 1 and
+    terminates; from the end state itself every action pays 5 (never collected by a correct agent)."""
+    P = {}
+    for s in range(n):
+        right, left = min(s + 1, n - 1), max(s - 1, 0)
+        end = n - 1
+        P[s] = {0: [(1.0, left, 0.0, False)],
+                1: [(1.0 - slip, right, 1.0 if right == end else 0.0, right == end),
+                    (slip, left, 0.0, False)]}
+    P[n - 1] = {0: [(1.0, n - 2, 5.0, False)], 1: [(1.0, n - 2, 5.0, False)]}
+    return P, n, 2
+
+
+def tables():
+    """Name -> (P, S, A): where every dynamic-programming check is graded."""
+    return {"FrozenLake-v1 4x4 slippery": gym_table("FrozenLake-v1", map_name="4x4", is_slippery=True),
+            "FrozenLake-v1 4x4": gym_table("FrozenLake-v1", map_name="4x4", is_slippery=False),
+            "FrozenLake-v1 8x8 slippery": gym_table("FrozenLake-v1", map_name="8x8", is_slippery=True),
+            "CliffWalking-v1": gym_table("CliffWalking-v1"),
+            "Taxi-v4": gym_table("Taxi-v4"),
+            "a corridor with an exit from its terminal state": chain_table()}
+
+
+# -- the exact rules: dynamic programming on P ---------------------------------------------------------------------
+def model(P, S, A, first_only=False, unweighted=False, no_mask=False):
+    """T (S, A, S) non-terminal transition probabilities, R (S, A) expected rewards; the switches are the
+    mistakes students make reading P."""
+    T, R = np.zeros((S, A, S)), np.zeros((S, A))
+    for s in range(S):
+        for a in range(A):
+            outcomes = P[s][a][:1] if first_only else P[s][a]
+            for p, s2, r, terminated in outcomes:
+                weight = 1.0 if first_only else p
+                R[s, a] += r if unweighted else weight * r
+                if no_mask or not terminated:
+                    T[s, a, s2] += weight
+    return T, R
+
+
+def optimal_values(P, S, A, gamma, **switches):
+    """V* by value iteration to machine precision (a contraction for gamma < 1)."""
+    T, R = model(P, S, A, **switches)
+    V = np.zeros(S)
+    for _ in range(100_000):
+        new = (R + gamma * T @ V).max(axis=1)
+        if np.max(np.abs(new - V)) < 1e-13 * max(1.0, np.max(np.abs(new))):
+            return new
+        V = new
+    return V
+
+
+def policy_values(P, S, A, policy, gamma, **switches):
+    """The exact value of a deterministic policy: (I - gamma T_pi) V = R_pi."""
+    T, R = model(P, S, A, **switches)
+    rows = np.arange(S)
+    return np.linalg.solve(np.eye(S) - gamma * T[rows, policy], R[rows, policy])
+
+
+# -- cases ---------------------------------------------------------------------------------------------------------
+def dp_cases(gammas=(0.9, 0.99)):
+    return [{"P": P, "n_states": S, "n_actions": A, "gamma": gamma, "theta": 1e-10}
+            for (P, S, A), gamma in zip(tables().values(), list(gammas) * 3)]
+
+
+def policy_cases(seed=100):
+    cases = []
+    for k, (P, S, A) in enumerate(tables().values()):
+        rng = np.random.default_rng(seed + k)
+        policy = rng.integers(0, A, S).astype(np.int64)
+        cases.append({"P": P, "policy": policy, "n_states": S, "gamma": (0.9, 0.95, 0.99)[k % 3], "theta": 1e-10})
+    return cases
+
+
+MASK = ("a transition that terminates has no future: bootstrap gamma * V[s'] only where terminated is False "
+        "(FrozenLake hides this, its terminal states have no exits; CliffWalking, Taxi and the corridor do not)")
+WEIGHT = "the expected reward is sum(p * r) over the outcomes: weight each reward by its probability"
+FIRST = "P[s][a] lists every outcome of a slippery move: sum over all of them, not only the first"
+dp_mistakes = lambda rule: [  # noqa: E731 - the same three readings of P, for each dynamic-programming function
+    Mistake("dp_no_terminal_mask", MASK, variant=rule(no_mask=True)),
+    Mistake("dp_rewards_not_weighted", WEIGHT, variant=rule(unweighted=True)),
+    Mistake("dp_first_outcome_only", FIRST, variant=rule(first_only=True)),
+]
+
+
+def _vi_variant(**switches):
+    return lambda P, n_states, n_actions, gamma, theta=1e-10: optimal_values(P, n_states, n_actions, gamma, **switches)
+
+
+def _pe_variant(**switches):
+    def variant(P, policy, n_states, gamma, theta=1e-10):
+        return policy_values(P, n_states, len(P[0]), policy, gamma, **switches)
+    return variant
+
+
+# -- checks: returns -------------------------------------------------------------------------------------------------
+def returns_rule(rewards, gamma, first_discounted=False, forward=False):
+    G, running = np.zeros(len(rewards)), 0.0
+    order = range(len(rewards)) if forward else range(len(rewards) - 1, -1, -1)
+    for t in order:
+        running = (gamma * rewards[t] if first_discounted else rewards[t]) + gamma * running
+        G[t] = running
+    return G
+
+
+episode = st.fixed_dictionaries({}).flatmap(lambda _: size(1, 12).flatmap(
+    lambda T: st.builds(lambda r, g: {"rewards": r, "gamma": g}, array((T,), -2, 2, values=[-1.0, 0.0, 1.0, 0.5]),
+                        st.sampled_from([0.0, 0.5, 0.9, 1.0]))))
+TOPIC.about("discounted_returns", "G_t = r_t + gamma G_{t+1} for every step of an episode", "easy")
+TOPIC.compare("discounted_returns", inputs=episode, rule=lambda rewards, gamma: returns_rule(rewards, gamma),
+              returns=("G",), name="matches_the_rule", mistakes=[
+    Mistake("return_discounts_first_reward", "G_t = r_t + gamma G_{t+1}: the first reward counts in full, undiscounted",
+            variant=lambda rewards, gamma: returns_rule(rewards, gamma, first_discounted=True)),
+    Mistake("returns_accumulated_forward", "a return looks ahead: G_t sums the rewards from t to the end, so the "
+            "pass goes backwards from the last step",
+            variant=lambda rewards, gamma: returns_rule(rewards, gamma, forward=True)),
+])
+
+
+# -- checks: dynamic programming ---------------------------------------------------------------------------------------
+def _check_policy(ctx, got_policy, case, V_star):
+    S = case["n_states"]
+    policy = got_policy
+    if not isinstance(policy, np.ndarray) or policy.shape != (S,) or policy.dtype.kind not in "iu":
+        ctx.fail(f"value_iteration()'s policy must be an integer array of shape ({S},), not "
+                 f"{type(policy).__name__} {getattr(policy, 'dtype', '')} {getattr(policy, 'shape', '')}")
+    if policy.min() < 0 or policy.max() >= case["n_actions"]:
+        ctx.fail(f"value_iteration()'s policy holds actions outside 0 .. {case['n_actions'] - 1}")
+    value = policy_values(case["P"], S, case["n_actions"], policy.astype(np.int64), case["gamma"])
+    worst = int(np.argmax(V_star - value))
+    if V_star[worst] - value[worst] > 1e-6 * max(1.0, abs(V_star[worst])):
+        ctx.fail(f"value_iteration()'s policy is not optimal: in state {worst} its value is {value[worst]:.6g}, the "
+                 f"optimum {V_star[worst]:.6g} (any greedy action of the optimal values is fine)")
+
+
+@TOPIC.check("value_iteration", "optimal_on_gymnasium_and_edge_cases", cases=dp_cases(), points=2.0,
+             mistakes=dp_mistakes(_vi_variant))
+def value_iteration_optimal(ctx, case):
+    """V matches V* of exact dynamic programming on P; the policy's own value is optimal."""
+    V_star = optimal_values(case["P"], case["n_states"], case["n_actions"], case["gamma"])
+    got = yield call("value_iteration", **case)
+    value = got.value
+    if type(value) not in (tuple, list) or len(value) != 2:
+        ctx.fail("value_iteration() must return (V, policy)")
+    ctx.expect(value[0], (V_star,), ("V",), mistakes=ctx.check.mistakes, function="value_iteration")
+    _check_policy(ctx, value[1], case, V_star)
+
+
+TOPIC.check("value_iteration", "optimal_on_gymnasium_and_edge_cases_hidden", cases=dp_cases((0.95, 0.8)),
+            points=2.0, visibility="hidden", mistakes=dp_mistakes(_vi_variant))(value_iteration_optimal)
+
+TOPIC.about("policy_evaluation", "the exact value of a deterministic policy", "medium")
+TOPIC.compare("policy_evaluation", cases=policy_cases(), rule=lambda P, policy, n_states, gamma, theta:
+              policy_values(P, n_states, len(P[0]), policy, gamma), returns=("V",), mistakes=dp_mistakes(_pe_variant),
+              name="exact_on_gymnasium_and_edge_cases")
+TOPIC.compare("policy_evaluation", cases=policy_cases(seed=200), rule=lambda P, policy, n_states, gamma, theta:
+              policy_values(P, n_states, len(P[0]), policy, gamma), returns=("V",), mistakes=dp_mistakes(_pe_variant),
+              name="exact_on_gymnasium_and_edge_cases_hidden", visibility="hidden")
+
+
+# -- checks: Monte-Carlo ---------------------------------------------------------------------------------------------
+def mc_rule(episodes, n_states, gamma, first_visit=True, nan_unvisited=False):
+    total, count = np.zeros(n_states), np.zeros(n_states)
+    for states, rewards in episodes:
+        G = returns_rule(np.asarray(rewards, dtype=float), gamma)
+        seen = set()
+        for t, s in enumerate(states):
+            if first_visit and s in seen:
+                continue
+            seen.add(s)
+            total[s] += G[t]
+            count[s] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count if nan_unvisited else np.divide(total, count, out=np.zeros(n_states), where=count > 0)
+
+
+@functools.lru_cache(maxsize=None)
+def recorded_episodes(name, count, seed, **kwargs):
+    """Episodes of a random policy on a real Gymnasium environment: [(states, rewards)], states revisited."""
+    import gymnasium as gym
+
+    env, rng, found = gym.make(name, **dict(kwargs)), np.random.default_rng(seed), []
+    try:
+        for _ in range(count):
+            s, _ = env.reset(seed=int(rng.integers(2**31)))
+            states, rewards, done = [], [], False
+            while not done:
+                s2, r, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+                states.append(int(s))
+                rewards.append(float(r))
+                s, done = s2, terminated or truncated
+            found.append((np.array(states, dtype=np.int64), np.array(rewards)))
+    finally:
+        env.close()
+    return found, int(env.observation_space.n)
+
+
+def mc_cases():
+    cases = []
+    for (name, kwargs, count, seed), gamma in zip([("FrozenLake-v1", (("is_slippery", True),), 30, 1),
+                                                   ("FrozenLake-v1", (("map_name", "8x8"),), 20, 2),
+                                                   ("CliffWalking-v1", (("max_episode_steps", 60),), 5, 3)],
+                                                  (0.9, 1.0, 0.95)):
+        episodes, S = recorded_episodes(name, count, seed, **dict(kwargs))
+        for first in (True, False):
+            cases.append({"episodes": episodes, "n_states": S, "gamma": gamma, "first_visit": first})
+    return cases
+
+
+TOPIC.about("mc_prediction", "Monte-Carlo averages of first-visit or every-visit returns", "medium")
+TOPIC.compare("mc_prediction", cases=mc_cases(), rule=mc_rule, returns=("V",), name="matches_the_rule_on_gymnasium_episodes",
+              defaults={"first_visit": True}, mistakes=[
+    Mistake("mc_first_visit_ignored", "first_visit=True averages only the return after each state's first visit "
+            "in an episode; later visits of that episode are skipped",
+            variant=lambda episodes, n_states, gamma, first_visit: mc_rule(episodes, n_states, gamma, not first_visit)),
+    Mistake("mc_unvisited_not_zero", "a state no episode visits has no return to average: its value is 0, not "
+            "0/0 = nan", when=lambda obs: not np.all(np.isfinite(np.asarray(obs.got, dtype=float)))),
+])
+
+
+# -- checks: one-step TD rules -------------------------------------------------------------------------------------
+@st.composite
+def td_case(draw, kind):
+    S, A = draw(size(2, 5)), draw(size(2, 4))
+    table = draw(array((S,) if kind == "td0" else (S, A), -3, 3))
+    s, s_next = draw(st.integers(0, S - 1)), draw(st.integers(0, S - 1))
+    case = {"V" if kind == "td0" else "Q": table, "s": s}
+    if kind != "td0":
+        case["a"] = draw(st.integers(0, A - 1))
+    case.update(r=draw(floats(-2, 2)), s_next=s_next)
+    if kind == "sarsa":
+        case["a_next"] = draw(st.integers(0, A - 1))
+    case.update(terminated=draw(st.booleans()), alpha=draw(st.sampled_from([0.1, 0.5, 1.0])),
+                gamma=draw(st.sampled_from([0.0, 0.9, 1.0])))
+    return case
+
+
+def td_rule(kind, bootstrap_terminal=False, target_only=False, action="rule"):
+    def rule(**c):
+        table = np.array(c["V" if kind == "td0" else "Q"], dtype=float)
+        index = c["s"] if kind == "td0" else (c["s"], c["a"])
+        if kind == "td0":
+            ahead = table[c["s_next"]]
+        elif kind == "sarsa":  # action="other": the other rule's look-ahead (max for SARSA, the taken a for Q)
+            ahead = table[c["s_next"], c["a_next"]] if action == "rule" else table[c["s_next"]].max()
+        else:
+            ahead = table[c["s_next"]].max() if action == "rule" else table[c["s_next"], c["a"]]
+        target = c["r"] + (0.0 if c["terminated"] and not bootstrap_terminal else c["gamma"] * ahead)
+        table[index] = table[index] + (c["alpha"] * target if target_only else c["alpha"] * (target - table[index]))
+        return table
+    return rule
+
+
+def td_stated(kind, terminated):
+    """A transition where every rule's look-ahead differs (the taken action is not the best next one, the next
+    action is neither), and whether it terminated."""
+    table = np.array([[0.0, 1.0, 0.3], [2.0, -1.0, 0.5]])
+    case = {"V": table[:, 0].copy(), "s": 0} if kind == "td0" else {"Q": table, "s": 0, "a": 1}
+    case.update(r=0.5, s_next=1)
+    if kind == "sarsa":
+        case["a_next"] = 2
+    case.update(terminated=terminated, alpha=0.5, gamma=0.9)
+    return case
+
+
+TERMINAL = ("a terminated transition has no next state to bootstrap from: the target is r alone when terminated "
+            "is True (only truncation keeps the bootstrap)")
+for kind, function, name in (("td0", "td0_update", "V"), ("sarsa", "sarsa_update", "Q"),
+                             ("q", "q_learning_update", "Q")):
+    mistakes = [Mistake("td_bootstraps_at_terminal", TERMINAL, variant=td_rule(kind, bootstrap_terminal=True)),
+                Mistake("td_adds_target_not_error", f"move {name}[s] toward the target by alpha times the error: "
+                        f"{name} + alpha * (target - {name}), not + alpha * target", variant=td_rule(kind, target_only=True))]
+    if kind == "sarsa":
+        mistakes.append(Mistake("sarsa_uses_max", "SARSA is on-policy: it bootstraps on Q[s_next, a_next], the "
+                                "action taken next, not on max Q[s_next] (that is Q-learning)",
+                                variant=td_rule(kind, action="other")))
+    if kind == "q":
+        mistakes.append(Mistake("q_learning_uses_taken_action", "Q-learning bootstraps on the best next action, "
+                                "max over a' of Q[s_next, a'], not on the action just taken",
+                                variant=td_rule(kind, action="other")))
+    TOPIC.about(function, f"one {'TD(0)' if kind == 'td0' else kind.upper() if kind == 'sarsa' else 'Q-learning'} "
+                "update, on a copy", "easy")
+    TOPIC.compare(function, inputs=td_case(kind), rule=td_rule(kind), returns=(name,), mistakes=mistakes,
+                  name="matches_the_rule", cases=[td_stated(kind, terminated) for terminated in (True, False)])
+
+
+# -- checks: epsilon-greedy, by its statistics -------------------------------------------------------------------------
+DRAWS = 1000
+
+
+def _binomial_ok(count, n, p, z=5.0):
+    return abs(count - n * p) <= z * np.sqrt(n * p * (1 - p)) + 1
+
+
+# Chosen so that each mistake moves the greedy frequency by more than 5 standard deviations of 1,000 draws
+# (two actions at epsilon 0.6: 70% greedy; 80% if epsilon is the chance to exploit; 40% if exploring never picks
+# the greedy action).
+EPSILON_CASES = [{"q_values": np.array([0.1, 0.7, -0.2, 0.3]), "epsilon": 0.4},
+                 {"q_values": np.array([-0.3, 0.2]), "epsilon": 0.6},
+                 {"q_values": np.array([1.0, 1.0, 0.0, -1.0, 1.0]), "epsilon": 0.5},  # ties: any maximizer
+                 {"q_values": np.array([0.5, -0.5]), "epsilon": 1.0},
+                 {"q_values": np.array([0.0, 2.0, 1.0]), "epsilon": 0.0}]
+
+
+@TOPIC.check("epsilon_greedy", "draws_with_the_right_probabilities", cases=EPSILON_CASES, points=2.0, mistakes=[
+    Mistake("epsilon_excludes_greedy", "exploration picks uniformly among ALL actions, the greedy one included: "
+            "each action gets epsilon / A from exploring", when=lambda obs: obs.got == "greedy too rare"),
+    Mistake("epsilon_inverted", "explore (a random action) with probability epsilon, exploit (a greedy one) "
+            "with probability 1 - epsilon", when=lambda obs: obs.got == "inverted"),
+    GLOBAL_RNG])
+def epsilon_statistics(ctx, case):
+    """Over 1,000 calls (each with its own seeded rng): every action is drawn with probability epsilon / A
+    besides the greedy pick, and greedy picks are maximizers; 5-sigma binomial bounds."""
+    q, eps = case["q_values"], case["epsilon"]
+    results = yield [call("epsilon_greedy", q_values=q, epsilon=eps, rng=Rng(seed)) for seed in range(DRAWS)]
+    ctx.leaves_global_rng(*results)
+    picks = []
+    for r in results:
+        if type(r.value) is not int and not (isinstance(r.value, np.ndarray) and r.value.shape == ()):
+            ctx.fail(f"epsilon_greedy() must return an int action, not {type(r.value).__name__}")
+        picks.append(int(r.value))
+    A = len(q)
+    if min(picks) < 0 or max(picks) >= A:
+        ctx.fail(f"epsilon_greedy() returned actions outside 0 .. {A - 1}")
+    counts = np.bincount(picks, minlength=A)
+    best = np.flatnonzero(q == q.max())
+    others = [a for a in range(A) if a not in best]
+    expected_greedy = 1 - eps + eps * len(best) / A
+    greedy = counts[best].sum()
+    if not _binomial_ok(greedy, DRAWS, expected_greedy):
+        # Which mistake the greedy frequency fits, the closest in standard deviations if both do.
+        explained = {"greedy too rare": 1 - eps, "inverted": eps + (1 - eps) * len(best) / A}
+        fitting = {k: abs(greedy - DRAWS * p) / np.sqrt(DRAWS * p * (1 - p) + 1e-9) for k, p in explained.items()
+                   if _binomial_ok(greedy, DRAWS, p)}
+        shown = min(fitting, key=fitting.get) if fitting else ""
+        ctx.refute(f"with epsilon = {eps:g} and {A} actions a greedy action should come {expected_greedy:.1%} of "
+                   f"the time ({DRAWS:,} draws), but came {greedy / DRAWS:.1%}", shown)
+    for a in others:
+        if not _binomial_ok(counts[a], DRAWS, eps / A):
+            ctx.fail(f"action {a} (not greedy) came {counts[a] / DRAWS:.1%} of the time; exploring picks each of "
+                     f"the {A} actions with probability epsilon / A = {eps / A:.1%}")
+
+
+# -- checks: DQN -----------------------------------------------------------------------------------------------------
+@st.composite
+def dqn_target_case(draw):
+    n, A = draw(size(1, 6)), draw(size(1, 4))
+    return {"rewards": draw(array((n,), -2, 2)), "next_q": draw(array((n, A), -3, 3)),
+            "terminated": draw(array((n,), values=[0.0, 1.0])).astype(bool), "gamma": draw(st.sampled_from([0.9, 0.99, 1.0]))}
+
+
+def targets_rule(rewards, next_q, terminated, gamma, bootstrap_terminal=False, use_mean=False):
+    ahead = next_q.mean(axis=1) if use_mean else next_q.max(axis=1)
+    keep = np.ones_like(rewards) if bootstrap_terminal else 1.0 - terminated
+    return rewards + gamma * ahead * keep
+
+
+TOPIC.about("dqn_targets", "r + gamma max_a' Q_target(s', a'), no bootstrap when terminated", "easy")
+TOPIC.compare("dqn_targets", inputs=dqn_target_case(), rule=targets_rule, returns=("targets",),
+              name="matches_the_rule", mistakes=[
+    Mistake("td_bootstraps_at_terminal", TERMINAL, variant=lambda **c: targets_rule(**c, bootstrap_terminal=True)),
+    Mistake("dqn_target_not_max", "the target bootstraps on the best next action: max over axis 1 of next_q",
+            variant=lambda **c: targets_rule(**c, use_mean=True)),
+])
+
+
+@st.composite
+def dqn_loss_case(draw):
+    n, A = draw(size(1, 6)), draw(size(1, 4))
+    return {"q": draw(array((n, A), -4, 4)), "actions": np.array(draw(st.lists(st.integers(0, A - 1), min_size=n,
+                                                                               max_size=n)), dtype=np.int64),
+            "targets": draw(array((n,), -4, 4))}
+
+
+def dqn_loss_oracle(q, actions, targets):
+    return F.smooth_l1_loss(q.gather(1, actions[:, None])[:, 0], targets, beta=1.0)
+
+
+def huber(q, actions, targets, squared=False, dense=False, summed=False):
+    rows = np.arange(len(actions))
+    d = q[rows, actions] - targets
+    per = 0.5 * d ** 2 if squared else np.where(np.abs(d) < 1, 0.5 * d ** 2, np.abs(d) - 0.5)
+    grad = d if squared else np.clip(d, -1, 1)
+    dq = np.zeros_like(q)
+    if dense:
+        dq += (grad / (1 if summed else len(d)))[:, None]
+    else:
+        dq[rows, actions] = grad / (1 if summed else len(d))
+    return (float(per.sum()) if summed else float(per.mean())), dq
+
+
+TOPIC.about("dqn_loss", "the mean Huber loss of the taken actions' Q against the targets, and dq", "medium")
+TOPIC.compare("dqn_loss", inputs=dqn_loss_case(), oracle=dqn_loss_oracle, returns=("loss",), gradients=("q",),
+              cases=[{"q": np.array([[0.0, 3.0], [1.0, -2.0], [0.5, 0.5]]), "actions": np.array([1, 0, 1]),
+                      "targets": np.array([0.5, -1.0, 0.2])}],  # errors above 1: Huber's linear part
+              mistakes=[
+    Mistake("dqn_loss_is_squared_error", "F.smooth_l1_loss is quadratic only for errors below 1 and linear beyond "
+            "(|d| - 0.5): the gradient is clipped to [-1, 1]", variant=lambda **c: huber(**c, squared=True)),
+    Mistake("dqn_gradient_on_every_action", "only the taken action's Q enters the loss: dq is zero in every "
+            "other column", variant=lambda **c: huber(**c, dense=True)),
+    Mistake("dqn_loss_summed", "the loss is the mean over the batch, and dq carries 1/N",
+            variant=lambda **c: huber(**c, summed=True)),
+])

@@ -1,0 +1,59 @@
+"""The rl topic beyond what every topic's tests show: its oracles read real Gymnasium environments, the mistakes
+public code makes are visible where the checks look (and only there), and it grades the same in the sandbox."""
+import numpy as np
+
+from dlgrade.execution.inprocess import InProcessExecutor
+from dlgrade.execution.sandbox import SandboxExecutor
+from dlgrade.registry import load_topic
+from dlgrade.topics import rl
+from tests.support import SOLUTIONS, grader
+
+
+def test_the_tables_come_from_real_gymnasium_environments():
+    import gymnasium as gym
+
+    P, S, A = rl.gym_table("Taxi-v4")
+    env = gym.make("Taxi-v4")
+    assert (S, A) == (env.observation_space.n, env.action_space.n) == (500, 6)
+    assert P[17][3] == [(float(p), int(s), float(r), bool(t)) for p, s, r, t in env.unwrapped.P[17][3]]
+    assert set(rl.tables()) >= {"FrozenLake-v1 4x4 slippery", "FrozenLake-v1 8x8 slippery", "CliffWalking-v1", "Taxi-v4"}
+
+
+def test_the_terminal_mask_shows_where_terminal_states_have_exits_only():
+    """Dynamic programming without the terminal mask gives the right values on FrozenLake (its terminal states
+    have no exits) and wrong ones on CliffWalking, Taxi and the corridor: the checks grade on all of them."""
+    for name, (P, S, A) in rl.tables().items():
+        right = rl.optimal_values(P, S, A, 0.9)
+        unmasked = rl.optimal_values(P, S, A, 0.9, no_mask=True)
+        if name.startswith("FrozenLake"):
+            assert np.allclose(right, unmasked), name
+        else:
+            assert not np.allclose(right, unmasked), name
+
+
+def test_reading_only_the_first_outcome_or_unweighted_rewards_shows_on_slippery_lakes():
+    P, S, A = rl.tables()["FrozenLake-v1 4x4 slippery"]
+    right = rl.optimal_values(P, S, A, 0.99)
+    assert not np.allclose(right, rl.optimal_values(P, S, A, 0.99, first_only=True))
+    assert not np.allclose(right, rl.optimal_values(P, S, A, 0.99, unweighted=True))
+    deterministic = rl.tables()["FrozenLake-v1 4x4"]
+    assert np.allclose(rl.optimal_values(*deterministic, 0.99), rl.optimal_values(*deterministic, 0.99, first_only=True))
+
+
+def test_the_oracle_agrees_with_a_linear_solve_of_the_optimal_policy():
+    for P, S, A in rl.tables().values():
+        V = rl.optimal_values(P, S, A, 0.95)
+        T, R = rl.model(P, S, A)
+        policy = (R + 0.95 * T @ V).argmax(axis=1)
+        assert np.allclose(rl.policy_values(P, S, A, policy, 0.95), V, rtol=1e-10, atol=1e-10)
+
+
+def test_the_sandbox_grades_rl_as_in_process():
+    checks = [c for c in load_topic("rl").checks if c.visibility == "public"]
+    g = grader()
+    verdicts = {}
+    for make in (SandboxExecutor, InProcessExecutor):
+        with make(SOLUTIONS) as executor:
+            verdicts[make] = {c.id: g.run(c, executor).outcome for c in checks}
+    assert verdicts[SandboxExecutor] == verdicts[InProcessExecutor]
+    assert all(outcome.value == "passed" for outcome in verdicts[SandboxExecutor].values())
