@@ -21,19 +21,39 @@ def _plain(verdicts: dict, folder) -> dict:
     return out
 
 
-def record(include_mutant_topics: bool = True) -> dict:
+def _entry(job: tuple) -> tuple[str, dict]:
+    """One recording: (name, {check id: verdict}) for the solutions, the stubs, an alternative or a mutant."""
+    kind, name, include_mutant_topics = job
     topics = available()
-    data = {"solutions": _plain(grade(SOLUTIONS, *topics, hidden=True), SOLUTIONS),
-            "exercises": _plain(grade(EXERCISES, *topics, hidden=True), EXERCISES)}
-    for path in sorted(ALTERNATIVES.glob("*.py")):
-        if path.stem in topics:
-            data[f"alternative:{path.stem}"] = _plain(grade(ALTERNATIVES, path.stem, hidden=True), ALTERNATIVES)
-    for mutant in mutants():
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = write_module(pathlib.Path(tmp), mutant.topic, mutant.source)
-            only = None if include_mutant_topics else mutant.fails
-            data[f"mutant:{mutant.name}"] = _plain(grade(folder, mutant.topic, hidden=True, only=only), folder)
-    return data
+    if kind == "solutions":
+        return name, _plain(grade(SOLUTIONS, *topics, hidden=True), SOLUTIONS)
+    if kind == "exercises":
+        return name, _plain(grade(EXERCISES, *topics, hidden=True), EXERCISES)
+    if kind == "alternative":
+        return f"alternative:{name}", _plain(grade(ALTERNATIVES, name, hidden=True), ALTERNATIVES)
+    mutant = next(m for m in mutants() if m.name == name)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_module(pathlib.Path(tmp), mutant.topic, mutant.source)
+        only = None if include_mutant_topics else mutant.fails
+        return f"mutant:{mutant.name}", _plain(grade(folder, mutant.topic, hidden=True, only=only), folder)
+
+
+def record(include_mutant_topics: bool = True, jobs: int | None = None) -> dict:
+    """Every recording, made by ``jobs`` forked worker processes (default: one per core; 1: in this process).
+    Each verdict is the same whichever process makes it: inputs are seeded per check."""
+    import concurrent.futures
+    import multiprocessing
+    import os
+
+    topics = available()
+    work = [("solutions", "solutions", True), ("exercises", "exercises", True)]
+    work += [("alternative", p.stem, True) for p in sorted(ALTERNATIVES.glob("*.py")) if p.stem in topics]
+    work += [("mutant", m.name, include_mutant_topics) for m in mutants()]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1:
+        return dict(map(_entry, work))
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return dict(pool.map(_entry, work, chunksize=4))
 
 
 if __name__ == "__main__":
