@@ -159,7 +159,7 @@ class Topic:
         def backward_body(ctx, inputs_):
             _, upstream, expected = ctx.torch_backward(oracle, inputs_, tuple(grads), differentiable)
             try:
-                named = {f"d{name}": u for name, u in zip(outputs, upstream)}  # named in messages: `ddc_next`
+                named = {f"d{name}": u for name, u in zip(outputs, upstream)}  # in messages: `dout`, `dc_next`
                 steps = iter((yield Chain((call(forward, **inputs_, keep=cache_at),
                                            call(backward, **named, cache=Previous((cache_at,)))))))
                 value = next(steps).value
