@@ -57,3 +57,45 @@ def test_the_sandbox_grades_rl_as_in_process():
             verdicts[make] = {c.id: g.run(c, executor).outcome for c in checks}
     assert verdicts[SandboxExecutor] == verdicts[InProcessExecutor]
     assert all(outcome.value == "passed" for outcome in verdicts[SandboxExecutor].values())
+
+
+def test_q_learning_trains_in_the_sandbox_on_an_environment_made_there():
+    """The environment argument is made inside the child (gymnasium readable there, nothing of the grader's)."""
+    checks = [c for c in load_topic("rl").checks if c.function == "q_learning" and c.visibility == "public"]
+    g = grader()
+    with SandboxExecutor(SOLUTIONS) as executor:
+        verdicts = {c.name: g.run(c, executor) for c in checks}
+    assert {n: v.message for n, v in verdicts.items() if not v.passed} == {}
+    assert set(verdicts) == {"finds_the_optimal_path", "reproducible_with_its_rng", "fast_enough"}
+
+
+def test_a_q_learning_that_samples_the_action_space_is_not_reproducible(tmp_path):
+    from tests.support import grade, write_module
+
+    folder = write_module(tmp_path, "rl", """
+        def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset()
+                done = False
+                while not done:
+                    a = env.action_space.sample() if rng.random() < epsilon else int(np.argmax(Q[s]))
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    Q[s, a] += alpha * (r + (0.0 if terminated else gamma * Q[s_next].max()) - Q[s, a])
+                    s, done = s_next, terminated or truncated
+            return Q
+        """)
+    verdict = grade(folder, "rl", only="rl::q_learning::reproducible_with_its_rng")["rl::q_learning::reproducible_with_its_rng"]
+    assert not verdict.passed and "not env.action_space.sample()" in verdict.message
+
+
+def test_a_q_learning_that_never_learns_shows_its_policy_beside_an_optimal_one(tmp_path):
+    from tests.support import grade, write_module
+
+    folder = write_module(tmp_path, "rl", """
+        def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
+            return np.zeros((env.observation_space.n, env.action_space.n))
+        """)
+    verdict = grade(folder, "rl", only="rl::q_learning::finds_the_optimal_path")["rl::q_learning::finds_the_optimal_path"]
+    assert not verdict.passed and "it never reaches the goal" in verdict.message
+    assert "Your greedy policy:\n^ ^ ^" in verdict.message and "C C C" in verdict.message and "G" in verdict.message

@@ -2,12 +2,14 @@
 rules, epsilon-greedy exploration, DQN targets and loss. (The trained agents, q_learning and sarsa, are not
 graded yet.)"""
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from ..core import GLOBAL_RNG, Mistake, Rng, Topic, call
+from ..core import GLOBAL_RNG, Kind, Mistake, Rng, Topic, call
+from ..core.perf import Limit, measure
 from ..core.strategies import array, floats, size
 
 TOPIC = Topic("rl", "Reinforcement learning on tabular MDPs", difficulty="hard")
@@ -436,3 +438,119 @@ TOPIC.compare("dqn_loss", inputs=dqn_loss_case(), oracle=dqn_loss_oracle, return
     Mistake("dqn_loss_summed", "the loss is the mean over the batch, and dq carries 1/N",
             variant=lambda **c: huber(**c, summed=True)),
 ])
+
+
+# -- trained agents, on an environment made where the student's code runs -----------------------------------------
+@dataclass(frozen=True)
+class GymEnv(Kind, tag="gym_env"):
+    """``gymnasium.make(name, **kwargs)``, made on the executor's side (in a sandboxed child, inside it: the
+    student's code holds an environment of its own, nothing of the grader's)."""
+
+    name: str
+    kwargs: tuple = ()
+    packages = ("gymnasium", "cloudpickle", "farama_notifications", "typing_extensions")
+
+    def live(self, lookup):
+        import gymnasium
+
+        return gymnasium.make(self.name, **dict(self.kwargs))
+
+    def describe(self) -> str:
+        options = "".join(f", {k}={v!r}" for k, v in self.kwargs)
+        return f"gymnasium.make({self.name!r}{options})"
+
+    def to_wire(self) -> list:
+        return [self.name, [list(pair) for pair in self.kwargs]]
+
+    @classmethod
+    def from_wire(cls, body):
+        return cls(str(body[0]), tuple(tuple(pair) for pair in body[1]))
+
+
+CLIFF = GymEnv("CliffWalking-v1")
+CLIFF_START = 36  # the bottom-left cell
+CLIFF_ROWS, CLIFF_COLUMNS = 4, 12
+ARROWS = "^>v<"  # CliffWalking's actions: 0 up, 1 right, 2 down, 3 left
+#: CliffWalking costs -1 a step (-100 for the cliff): whichever maximizer epsilon_greedy takes (np.argmax's first or
+#: a random one), exploration from Q = 0 reaches the goal. The reference finds the optimal path from 200 of 200 seeds
+#: with these settings (0.12 CPU s a run).
+Q_LEARNING = {"n_episodes": 300, "alpha": 0.5, "gamma": 0.99, "epsilon": 0.1}
+AGENT_SEEDS = (0, 1, 2)
+AGENT_LIMIT = Limit(factor=10.0, repeats=0, hint="one epsilon_greedy call and one table update per step; no copy "
+                    "of the whole table per step (update Q in place inside your own loop)")
+
+
+def greedy_policy(Q):
+    return np.asarray(Q, dtype=float).argmax(axis=1)
+
+
+def policy_picture(policy, values=None) -> str:
+    """The greedy policy on CliffWalking's grid as arrows (C: the cliff, G: the goal)."""
+    rows = []
+    for r in range(CLIFF_ROWS):
+        cells = []
+        for c in range(CLIFF_COLUMNS):
+            s = r * CLIFF_COLUMNS + c
+            cells.append("C" if r == 3 and 0 < c < 11 else "G" if s == 47 else ARROWS[int(policy[s])])
+        rows.append(" ".join(cells))
+    return "\n".join(rows)
+
+
+def _trained_q(ctx, got, function):
+    S, A = 48, 4
+    Q = got.value
+    if not isinstance(Q, np.ndarray) or Q.shape != (S, A) or not np.all(np.isfinite(Q)):
+        ctx.fail(f"{function}() must return a finite float64 array Q of shape ({S}, {A}), got "
+                 f"{type(Q).__name__} {getattr(Q, 'shape', '')}")
+    return Q
+
+
+def agent_value(Q, gamma):
+    """The exact value of Q's greedy policy from the start state, and the optimum's."""
+    P, S, A = gym_table("CliffWalking-v1")
+    return (policy_values(P, S, A, greedy_policy(Q), gamma)[CLIFF_START],
+            optimal_values(P, S, A, gamma)[CLIFF_START])
+
+
+TOPIC.about("q_learning", "Q-learning from Q = 0 on an environment, epsilon-greedy", "hard")
+
+
+@TOPIC.check("q_learning", "finds_the_optimal_path", cases=[{"rng": Rng(s)} for s in AGENT_SEEDS], points=2.0,
+             timeout=60.0, mistakes=[GLOBAL_RNG])
+def q_learning_optimal(ctx, case):
+    """Trained on CliffWalking-v1 (300 episodes, alpha 0.5, gamma 0.99, epsilon 0.1), the greedy policy of the
+    returned Q is optimal from the start: the exact value of that policy on the environment's P is V*."""
+    got = yield call("q_learning", env=CLIFF, **Q_LEARNING, **case, reuse=True, timeout=60.0)
+    ctx.leaves_global_rng(got, function="q_learning")
+    Q = _trained_q(ctx, got, "q_learning")
+    value, best = agent_value(Q, Q_LEARNING["gamma"])
+    if value < best - 1e-6:
+        P, S, A = gym_table("CliffWalking-v1")
+        optimal = (lambda V: (model(P, S, A)[1] + Q_LEARNING["gamma"] * model(P, S, A)[0] @ V).argmax(axis=1))(
+            optimal_values(P, S, A, Q_LEARNING["gamma"]))
+        ctx.fail(f"the greedy policy of your Q is worth {value:.3g} from the start, the optimum {best:.3g} "
+                 f"({'it never reaches the goal' if value <= -1 / (1 - Q_LEARNING['gamma']) + 1e-6 else 'a longer or riskier path'}). "
+                 f"Your greedy policy:\n{policy_picture(greedy_policy(Q))}\nan optimal one:\n{policy_picture(optimal)}")
+
+
+@TOPIC.check("q_learning", "reproducible_with_its_rng", cases=[{"rng": Rng(0)}], timeout=60.0, mistakes=[GLOBAL_RNG])
+def q_learning_reproducible(ctx, case):
+    """Two runs with the same seed give the same Q: all randomness (exploration, env.reset seeds) comes from rng."""
+    first, again = yield [call("q_learning", env=CLIFF, **Q_LEARNING, **case, reuse=True, timeout=60.0),
+                          call("q_learning", env=CLIFF, **Q_LEARNING, **case, timeout=60.0)]
+    ctx.leaves_global_rng(first, again, function="q_learning")
+    Q1, Q2 = _trained_q(ctx, first, "q_learning"), _trained_q(ctx, again, "q_learning")
+    if not np.array_equal(Q1, Q2):
+        ctx.fail("two runs given the same rng seed returned different Q: draw every random number from rng "
+                 "(rng.random(), rng.integers()) and seed each episode's env.reset(seed=int(rng.integers(2**31))); "
+                 "not env.action_space.sample() or np.random")
+
+
+@TOPIC.check("q_learning", "fast_enough", cases=[{"rng": Rng(0)}], timeout=60.0)
+def q_learning_fast_enough(ctx, case):
+    """The seed-0 training run (the one finds_the_optimal_path makes) within 10x the reference's time."""
+    timing, got, _ = yield from measure(ctx, "q_learning", {"env": CLIFF, **Q_LEARNING, **case}, AGENT_LIMIT)
+    _trained_q(ctx, got, "q_learning")
+    if timing.ratio > AGENT_LIMIT.factor:
+        ctx.fail(f"q_learning() took {timing.ratio:.1f}x the reference solution's time ({timing.student:.2f} s "
+                 f"against {timing.reference:.2f} s); the limit is {AGENT_LIMIT.factor:g}x. Hint: {AGENT_LIMIT.hint}")

@@ -87,7 +87,19 @@ def epsilon_greedy(q_values, epsilon, rng):
 
 
 def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
-    raise NotImplementedError  # not graded yet
+    """Ties broken by np.argmax (the first maximizer), as most textbook agents do."""
+    Q = np.zeros((env.observation_space.n, env.action_space.n))
+    for _ in range(n_episodes):
+        state, _ = env.reset(seed=int(rng.integers(2**31)))
+        while True:
+            action = epsilon_greedy(Q[state], epsilon, rng)
+            following, reward, terminated, truncated, _ = env.step(action)
+            best_next = 0.0 if terminated else np.max(Q[following])
+            Q[state, action] += alpha * (reward + gamma * best_next - Q[state, action])
+            state = following
+            if terminated or truncated:
+                break
+    return Q
 
 
 def sarsa(env, n_episodes, alpha, gamma, epsilon, rng):

@@ -285,4 +285,22 @@ MUTANTS = [
             dq[rows, actions] = np.clip(d, -1.0, 1.0)
             return float(loss), dq
         """, "rl::dqn_loss::matches_torch", "dqn_loss_summed"),
+    # -- q_learning ------------------------------------------------------------------------------------------------
+    Mutant("q_learning_explores_with_np_random", """
+        def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                done = False
+                while not done:
+                    if np.random.random() < epsilon:          # the global generator, not rng
+                        a = np.random.randint(env.action_space.n)
+                    else:
+                        a = int(np.argmax(Q[s]))
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    target = r if terminated else r + gamma * Q[s_next].max()
+                    Q[s, a] += alpha * (target - Q[s, a])
+                    s, done = s_next, terminated or truncated
+            return Q
+        """, "rl::q_learning::finds_the_optimal_path", "touches_global_rng"),
 ]
