@@ -63,15 +63,6 @@ class TopicEntry:
         return found
 
 
-def import_topic_module(module: str):
-    """A grader module by import name, or by the path of its file (imported once, under a name of its own)."""
-    if not module.endswith(".py"):
-        return importlib.import_module(module)
-    from .grading.grader import import_module_file
-
-    return import_module_file(module)
-
-
 def _own(module_file: pathlib.Path, kind: str, name: str, declared) -> pathlib.Path | None:
     """A topic's stub or reference: the module's own setting where it names a file, else the convention
     (a bundled copy of the course keeps only the convention's layout)."""
@@ -103,6 +94,8 @@ class TopicsError(ValueError):
 
 @functools.lru_cache(maxsize=None)
 def _discover(path_setting: str) -> dict[str, TopicEntry]:
+    from .grading.grader import import_grader_module
+
     entries = {name: TopicEntry(name, [f"{_PACKAGE}.topics.{name}"], None, None)
                for name in CURRICULUM if (_TOPICS / f"{name}.py").is_file()}
     found: list[tuple[str, str]] = []  # (module, where it came from)
@@ -116,7 +109,7 @@ def _discover(path_setting: str) -> dict[str, TopicEntry]:
         found.append((point.value, f"entry point {point.name} = {point.value}"))
     for module, origin in found:
         try:
-            loaded = import_topic_module(module)
+            loaded = import_grader_module(module)
         except Exception as err:  # noqa: BLE001 - an instructor's module: say which and why
             raise TopicsError(f"cannot import the grader module of {origin}: {type(err).__name__}: {err}") from None
         topic = getattr(loaded, "TOPIC", None)

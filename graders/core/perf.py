@@ -35,6 +35,8 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..execution.executor import KEEP_ALL
 from ..execution.values import Ref, digest
 from .calls import call
@@ -248,4 +250,44 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     return body
 
 
-__all__ = ["Limit", "Side", "Timing", "limit_body", "measure", "reference_of"]
+# -- outcome checks: something trained with the student's functions, beside the reference trained the same way ------
+class CannotTrain(Exception):
+    """A training run got something it cannot train with from the student's code (the message says what)."""
+
+
+def returned_arrays(result, shapes, start: int = 0):
+    """The arrays a call returned at ``value[start:start + len(shapes)]`` as float arrays, when all are finite
+    ndarrays of these shapes; else None (the other checks say what is wrong with them)."""
+    value = result.value if type(result.value) in (tuple, list) else (result.value,)
+    arrays = [np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else None
+              for v in value[start:start + len(shapes)]]
+    if len(arrays) < len(shapes) or any(a is None or a.shape != tuple(s) or not np.all(np.isfinite(a))
+                                        for a, s in zip(arrays, shapes)):
+        return None
+    return arrays
+
+
+#: What the reference reached and the CPU seconds it took, per (reference executor, check, key): once per process.
+_TRAINED: dict[tuple, tuple] = {}
+
+
+def training_runs(ctx, train, key, *args):
+    """``train(side, *args)`` (a generator: the student's calls are yielded through ``side``) run for the
+    reference once per process and ``key``, then for the student. A generator; returns (student's result,
+    reference's result, student's seconds, reference's seconds), seconds of CPU time in the functions called.
+    :class:`CannotTrain` raised by the student's run ends it."""
+    reference = reference_of(ctx)
+    cached = (id(reference), ctx.check.id, key)
+    if cached not in _TRAINED:
+        trusted = Side(ctx, reference)
+        reached = yield from train(trusted, *args)
+        _TRAINED[cached] = (reached, trusted.spent)
+        reference.forget()
+    reference_reached, reference_seconds = _TRAINED[cached]
+    student = Side(ctx)
+    reached = yield from train(student, *args)
+    return reached, reference_reached, student.spent, reference_seconds
+
+
+__all__ = ["CannotTrain", "Limit", "Side", "Timing", "limit_body", "measure", "reference_of", "returned_arrays",
+           "training_runs"]

@@ -57,13 +57,18 @@ def import_module_file(path):
     return sys.modules[name]
 
 
+def import_grader_module(module: str):
+    """A grader module by import name, or by the path of its file (see :func:`import_module_file`)."""
+    import importlib
+
+    return import_module_file(module) if module.endswith(".py") else importlib.import_module(module)
+
+
 def load_topic_modules(modules) -> object:
     """A topic from its grader modules (import names or file paths): the first one's TOPIC, with the checks
     of the others' added."""
-    import importlib
-
     modules = [modules] if isinstance(modules, str) else list(modules)
-    topics = [(import_module_file(m) if m.endswith(".py") else importlib.import_module(m)).TOPIC for m in modules]
+    topics = [import_grader_module(m).TOPIC for m in modules]
     return topics[0].extended(*topics[1:]) if len(topics) > 1 else topics[0]
 
 

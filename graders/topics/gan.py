@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from ..core import Mistake, Topic, call
-from ..core.perf import Side, reference_of
+from ..core.perf import CannotTrain, returned_arrays, training_runs
 from ..core.strategies import any_shape, array, inputs
 
 TOPIC = Topic("gan", "Adversarial losses of a GAN", difficulty="medium")
@@ -35,11 +35,10 @@ def sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def np_bce(x, t, total=True, mean_grad=True, grad_sign=1.0):
-    n = x.size
+def np_bce(x, t, summed=False, mean_grad=True, grad_sign=1.0):
     loss = np.logaddexp(0.0, x) - x * t
-    grad = grad_sign * (sigmoid(x) - t) / (n if mean_grad else 1)
-    return (float(loss.sum()) if not total else float(loss.mean())), grad
+    grad = grad_sign * (sigmoid(x) - t) / (x.size if mean_grad else 1)
+    return float(loss.sum() if summed else loss.mean()), grad
 
 
 def _d(real_label=1.0, fake_label=0.0, halve=False):
@@ -73,7 +72,7 @@ unstable = Mistake("bce_not_stable", UNSTABLE, when=lambda obs: obs.first_not_fi
 bce_mistakes = [
     unstable,
     Mistake("bce_summed", "the loss is the mean over all elements, not their sum (reduction='mean')",
-            variant=lambda logits, targets: np_bce(logits, targets, total=False)),
+            variant=lambda logits, targets: np_bce(logits, targets, summed=True)),
     Mistake("bce_gradient_not_averaged", "the loss is a mean over logits.size elements, so dlogits carries 1/size",
             variant=lambda logits, targets: np_bce(logits, targets, mean_grad=False)),
     Mistake("bce_gradient_sign_flipped", "dlogits = (sigmoid(x) - t) / size: the loss grows with x when t = 0",
@@ -160,7 +159,6 @@ TARGET_MEAN, TARGET_STD = 4.0, 1.25
 GAN = {"batch": 64, "iterations": 400, "lr": 0.05, "center": 4.0, "scale": 2.0, "tolerance": 0.4}
 GAN_SEEDS = (0, 1, 2)
 GAN_TIME_FACTOR = 25.0
-_GAN_REFERENCE: dict = {}  # (reference executor, seeds) -> (results, seconds)
 
 
 def _features(x):
@@ -179,15 +177,9 @@ class _Adam:
         return params - GAN["lr"] * (self.m / (1 - 0.5 ** self.t)) / (np.sqrt(self.v / (1 - 0.999 ** self.t)) + 1e-8)
 
 
-class CannotTrain(Exception):
-    pass
-
-
 def _gradients(result, function, shapes):
-    value = result.value if type(result.value) in (tuple, list) else (result.value,)
-    grads = [np.asarray(g, dtype=float) if isinstance(g, np.ndarray) else None for g in value[1:1 + len(shapes)]]
-    if len(grads) < len(shapes) or any(g is None or g.shape != s or not np.all(np.isfinite(g))
-                                       for g, s in zip(grads, shapes)):
+    grads = returned_arrays(result, shapes, start=1)
+    if grads is None:
         raise CannotTrain(f"{function}() did not return (loss, gradients shaped like the logits), all finite")
     return grads
 
@@ -227,17 +219,9 @@ def train_gan(side, seeds):
 def trains_a_gan(ctx, case):
     """Trained by the grader with your discriminator_loss and generator_loss, a tiny GAN learns N(4, 1.25^2):
     the generator's mean and spread within 0.4 of the target's, from every seed, within a time budget."""
-    reference = reference_of(ctx)
-    key = (id(reference), case["seeds"])
-    if key not in _GAN_REFERENCE:
-        trusted = Side(ctx, reference)
-        results = yield from train_gan(trusted, case["seeds"])
-        _GAN_REFERENCE[key] = (results, trusted.spent)
-        reference.forget()
-    reference_results, reference_seconds = _GAN_REFERENCE[key]
-    student = Side(ctx)
     try:
-        results = yield from train_gan(student, case["seeds"])
+        results, reference_results, spent, reference_seconds = yield from training_runs(ctx, train_gan, case["seeds"],
+                                                                                        case["seeds"])
     except CannotTrain as cannot:
         ctx.fail(f"the GAN could not be trained: {cannot}")
     for seed, (spread, mean), (ref_spread, ref_mean) in zip(case["seeds"], results, reference_results):
@@ -246,6 +230,6 @@ def trains_a_gan(ctx, case):
                      f"spread {spread:.2f}; the target is {TARGET_MEAN:g} and {TARGET_STD:g} (the reference's GAN: "
                      f"{ref_mean:.2f} and {ref_spread:.2f}; within {GAN['tolerance']:g} needed): the losses or their "
                      "gradients push the generator the wrong way")
-    if student.spent > GAN_TIME_FACTOR * reference_seconds:
-        ctx.fail(f"training took {student.spent / reference_seconds:.1f}x the reference's time ({student.spent:.2f} s "
+    if spent > GAN_TIME_FACTOR * reference_seconds:
+        ctx.fail(f"training took {spent / reference_seconds:.1f}x the reference's time ({spent:.2f} s "
                  f"against {reference_seconds:.2f} s of CPU time); the limit is {GAN_TIME_FACTOR:g}x")

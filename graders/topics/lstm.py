@@ -5,45 +5,33 @@ import torch
 from hypothesis import strategies as st
 
 from ..core import Mistake, Ref, Topic
-from ..core.perf import Side, reference_of
+from ..core.perf import CannotTrain, returned_arrays, training_runs
 from ..core.strategies import array, size
+from .rnn import recurrent_limits, torch_module, torch_weights
 
 TOPIC = Topic("lstm", "Gated recurrent networks: LSTM and GRU", difficulty="hard")
 
 
 # -- the oracle: torch's LSTMCell, LSTM and GRUCell with the contract's weights copied in ------------------------
-_MODULES: dict = {}
-
-
-def _module(kind, x, h):
-    key = (kind, x.shape[-1], h.shape[-1], x.device)
-    if key not in _MODULES:
-        D, H = key[1], key[2]
-        make = {"lstm_cell": torch.nn.LSTMCell, "gru_cell": torch.nn.GRUCell,
-                "lstm": lambda d, h: torch.nn.LSTM(d, h, batch_first=True)}[kind]
-        _MODULES[key] = make(D, H).to(dtype=torch.float64, device=x.device)
-    return _MODULES[key]
-
-
-def _weights(Wx, Wh, bx, bh=None, suffix=""):
-    """(in, out) weights as torch's (out, in) parameters; the hidden-side bias is zero unless given."""
-    return {f"weight_ih{suffix}": Wx.T, f"weight_hh{suffix}": Wh.T, f"bias_ih{suffix}": bx,
-            f"bias_hh{suffix}": torch.zeros_like(bx) if bh is None else bh}
+def _sequence_lstm(d, h):
+    return torch.nn.LSTM(d, h, batch_first=True)
 
 
 def step_oracle(x, h_prev, c_prev, Wx, Wh, b):
-    return torch.func.functional_call(_module("lstm_cell", x, h_prev), _weights(Wx, Wh, b), (x, (h_prev, c_prev)))
+    return torch.func.functional_call(torch_module(torch.nn.LSTMCell, x, h_prev), torch_weights(Wx, Wh, b),
+                                      (x, (h_prev, c_prev)))
 
 
 def sequence_oracle(x, h0, Wx, Wh, b, c0=None):
     c0 = torch.zeros_like(h0) if c0 is None else c0
-    out, _ = torch.func.functional_call(_module("lstm", x, h0), _weights(Wx, Wh, b, suffix="_l0"),
+    out, _ = torch.func.functional_call(torch_module(_sequence_lstm, x, h0), torch_weights(Wx, Wh, b, suffix="_l0"),
                                         (x, (h0[None], c0[None])))
     return out
 
 
 def gru_oracle(x, h_prev, Wx, Wh, bx, bh):
-    return torch.func.functional_call(_module("gru_cell", x, h_prev), _weights(Wx, Wh, bx, bh), (x, h_prev))
+    return torch.func.functional_call(torch_module(torch.nn.GRUCell, x, h_prev), torch_weights(Wx, Wh, bx, bh),
+                                      (x, h_prev))
 
 
 # -- numpy LSTMs with the switches students get wrong (buggy variants) ----------------------------------------------
@@ -237,15 +225,7 @@ TOPIC.compare("gru_step_forward", inputs=gru_inputs(), oracle=gru_oracle, return
 
 SPEED_HINT = ("loop over the time steps only (each needs the previous state): inside a step, one matrix product "
               "for the whole batch and all four gates; never loop over sequences or hidden units")
-# Two sizes, so that each wrong loop shows: a loop over the batch inside the loop over time on a large batch of
-# few units, a loop over the hidden units on many units of a small batch. In-process CPU time on 2 cores against
-# the reference (tests/slow_impls, tests/alternatives), forward / backward: LSTM batch loops
-# 16.7x / 26.3x on the first size; unit loops 24x / 43x on the second; vectorized styles (einsum,
-# fused matmuls, a step function per step) at most 0.8x / 3.3x on either.
-TOPIC.layer_limits("lstm", inputs=_case(128, 20, 16, 16, 1.0, 2026), factor=8, outputs=("h",), grads=SEQUENCE_GRADS,
-                   hint=SPEED_HINT)
-TOPIC.layer_limits("lstm", inputs=_case(16, 20, 16, 96, 1.0, 2027), factor=12, outputs=("h",), grads=SEQUENCE_GRADS,
-                   hint=SPEED_HINT, check_name="fast_enough_many_units")
+recurrent_limits(TOPIC, "lstm", _case, SPEED_HINT)  # the sizes, and why two: rnn.py
 
 
 # -- an outcome: trained by the grader, the student's LSTM learns to remember ----------------------------------------
@@ -258,7 +238,6 @@ RECALL_SEEDS = (0, 1, 2)
 RECALL_ACCURACY = 0.85
 #: The student's training calls may take at most this many times the reference's (CPU time, all calls together).
 RECALL_TIME_FACTOR = 25.0
-_RECALL_REFERENCE: dict = {}  # (reference executor, seed) -> (accuracy, seconds): trained once per process
 
 
 def recall_batch(rng, n):
@@ -272,16 +251,10 @@ def recall_batch(rng, n):
     return x, symbols
 
 
-class CannotTrain(Exception):
-    pass
-
-
 def _outputs(result, function, shapes):
     """The arrays a training call returned, checked enough to train with (the other checks say what is wrong)."""
-    value = result.value if type(result.value) in (tuple, list) else (result.value,)
-    arrays = [np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else None for v in value[:len(shapes)]]
-    if len(arrays) < len(shapes) or any(a is None or a.shape != s or not np.all(np.isfinite(a))
-                                        for a, s in zip(arrays, shapes)):
+    arrays = returned_arrays(result, shapes)
+    if arrays is None:
         raise CannotTrain(f"{function}() did not return finite arrays of the shapes {', '.join(map(str, shapes))}")
     return arrays
 
@@ -328,20 +301,12 @@ def train_recall(side, seed):
 
 @TOPIC.check("lstm_backward", "learns_to_remember", cases=[{"seeds": RECALL_SEEDS}], points=2.0, timeout=30.0)
 def learns_to_remember(ctx, case):
-    """Trained by the grader's loop (Adam, a linear read-out), the LSTM recalls at step 10 the symbol it saw at
-    step 0, from every seed, within a time budget relative to the reference's training."""
-    reference = reference_of(ctx)
+    """Trained by the grader's loop (Adam, a linear read-out), the LSTM recalls at its last step the symbol it saw
+    at step 0, from every seed, within a time budget relative to the reference's training."""
     for seed in case["seeds"]:
-        key = (id(reference), seed)
-        if key not in _RECALL_REFERENCE:
-            trusted = Side(ctx, reference)
-            accuracy = yield from train_recall(trusted, seed)
-            _RECALL_REFERENCE[key] = (accuracy, trusted.spent)
-            reference.forget()
-        reference_accuracy, reference_seconds = _RECALL_REFERENCE[key]
-        student = Side(ctx)
         try:
-            accuracy = yield from train_recall(student, seed)
+            accuracy, reference_accuracy, spent, reference_seconds = yield from training_runs(ctx, train_recall,
+                                                                                             seed, seed)
         except CannotTrain as cannot:
             ctx.fail(f"the LSTM could not be trained (seed {seed}): {cannot}")
         if accuracy < RECALL_ACCURACY:
@@ -350,7 +315,7 @@ def learns_to_remember(ctx, case):
                      f"{RECALL_ACCURACY:.0%} needed, chance is {1 / RECALL['symbols']:.0%}): its forward and backward "
                      "match torch on small inputs only if the other checks pass; here the memory itself (the cell "
                      "state and its gradient through time) does not work")
-        if student.spent > RECALL_TIME_FACTOR * reference_seconds:
-            ctx.fail(f"training took {student.spent / reference_seconds:.1f}x the reference's time "
-                     f"({student.spent:.2f} s against {reference_seconds:.2f} s of CPU time, seed {seed}); the "
+        if spent > RECALL_TIME_FACTOR * reference_seconds:
+            ctx.fail(f"training took {spent / reference_seconds:.1f}x the reference's time "
+                     f"({spent:.2f} s against {reference_seconds:.2f} s of CPU time, seed {seed}); the "
                      f"limit is {RECALL_TIME_FACTOR:g}x. Hint: {SPEED_HINT}")

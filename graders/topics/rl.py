@@ -113,11 +113,11 @@ MASK = ("a transition that terminates has no future: bootstrap gamma * V[s'] onl
         "(FrozenLake hides this, its terminal states have no exits; CliffWalking, Taxi and the corridor do not)")
 WEIGHT = "the expected reward is sum(p * r) over the outcomes: weight each reward by its probability"
 FIRST = "P[s][a] lists every outcome of a slippery move: sum over all of them, not only the first"
-dp_mistakes = lambda rule: [  # noqa: E731 - the same three readings of P, for each dynamic-programming function
-    Mistake("dp_no_terminal_mask", MASK, variant=rule(no_mask=True)),
-    Mistake("dp_rewards_not_weighted", WEIGHT, variant=rule(unweighted=True)),
-    Mistake("dp_first_outcome_only", FIRST, variant=rule(first_only=True)),
-]
+def dp_mistakes(rule):
+    """The three misreadings of P, as variants of a dynamic-programming function (``rule(**switches)``)."""
+    return [Mistake("dp_no_terminal_mask", MASK, variant=rule(no_mask=True)),
+            Mistake("dp_rewards_not_weighted", WEIGHT, variant=rule(unweighted=True)),
+            Mistake("dp_first_outcome_only", FIRST, variant=rule(first_only=True))]
 
 
 def _vi_variant(**switches):

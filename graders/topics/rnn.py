@@ -9,32 +9,37 @@ from ..core.strategies import array, size
 TOPIC = Topic("rnn", "Recurrent networks: a tanh RNN and backpropagation through time", difficulty="hard")
 
 
-# -- the oracle: torch's own RNN modules, the contract's weights copied in -----------------------------------------
-def _module(kind, x, h):
-    """nn.RNN / nn.RNNCell (tanh) of the inputs' sizes, dtype and device, reused across calls."""
-    key = (kind, x.shape[-1], h.shape[-1], x.device)
-    if key not in _MODULES:
-        D, H = key[1], key[2]
-        module = torch.nn.RNN(D, H, batch_first=True) if kind == "sequence" else torch.nn.RNNCell(D, H)
-        _MODULES[key] = module.to(dtype=torch.float64, device=x.device)
-    return _MODULES[key]
-
-
+# -- the oracle: torch's own RNN modules, the contract's weights copied in (lstm's too) --------------------------------
 _MODULES: dict = {}
 
 
-def rnn_weights(Wx, Wh, b, suffix=""):
-    """The contract's (in, out) weights as torch's parameters: weight_ih = Wx.T, weight_hh = Wh.T, one bias."""
-    return {f"weight_ih{suffix}": Wx.T, f"weight_hh{suffix}": Wh.T, f"bias_ih{suffix}": b,
-            f"bias_hh{suffix}": torch.zeros_like(b)}
+def torch_module(make, x, h):
+    """``make(D, H)`` (a torch recurrent module) for these inputs' sizes and device, in float64, made once: the
+    oracles call it through ``torch.func.functional_call`` with the contract's weights (:func:`torch_weights`)."""
+    key = (make, x.shape[-1], h.shape[-1], x.device)
+    if key not in _MODULES:
+        _MODULES[key] = make(key[1], key[2]).to(dtype=torch.float64, device=x.device)
+    return _MODULES[key]
+
+
+def torch_weights(Wx, Wh, bx, bh=None, suffix=""):
+    """The contract's (in, out) weights as torch's (out, in) parameters: weight_ih = Wx.T, weight_hh = Wh.T; the
+    hidden-side bias is zero unless given (the RNN and the LSTM have one bias, the GRU two)."""
+    return {f"weight_ih{suffix}": Wx.T, f"weight_hh{suffix}": Wh.T, f"bias_ih{suffix}": bx,
+            f"bias_hh{suffix}": torch.zeros_like(bx) if bh is None else bh}
+
+
+def _sequence_rnn(d, h):
+    return torch.nn.RNN(d, h, batch_first=True)
 
 
 def step_oracle(x, h_prev, Wx, Wh, b):
-    return torch.func.functional_call(_module("cell", x, h_prev), rnn_weights(Wx, Wh, b), (x, h_prev))
+    return torch.func.functional_call(torch_module(torch.nn.RNNCell, x, h_prev), torch_weights(Wx, Wh, b), (x, h_prev))
 
 
 def sequence_oracle(x, h0, Wx, Wh, b):
-    out, _ = torch.func.functional_call(_module("sequence", x, h0), rnn_weights(Wx, Wh, b, "_l0"), (x, h0[None]))
+    out, _ = torch.func.functional_call(torch_module(_sequence_rnn, x, h0), torch_weights(Wx, Wh, b, suffix="_l0"),
+                                        (x, h0[None]))
     return out
 
 
@@ -179,10 +184,16 @@ SPEED_HINT = ("loop over the time steps only (each needs the previous state): in
               "for the whole batch and all hidden units; never loop over sequences or units")
 # Two sizes, so that each wrong loop shows: a loop over the batch inside the loop over time on a large batch of
 # few units, a loop over the hidden units on many units of a small batch. In-process CPU time on 2 cores against
-# the reference (tests/slow_impls, tests/alternatives), forward / backward: RNN batch loops
-# 14.5x / 20.5x on the first size; unit loops 24x / 48x on the second; vectorized styles (einsum,
-# fused matmuls, a step function per step) at most 6.5x / 3.6x on either.
-TOPIC.layer_limits("rnn", inputs=_case(128, 20, 16, 16, 1.0, 2026), factor=8, outputs=("h",), grads=SEQUENCE_GRADS,
-                   hint=SPEED_HINT)
-TOPIC.layer_limits("rnn", inputs=_case(16, 20, 16, 96, 1.0, 2027), factor=12, outputs=("h",), grads=SEQUENCE_GRADS,
-                   hint=SPEED_HINT, check_name="fast_enough_many_units")
+# the reference (tests/slow_impls, tests/alternatives), forward / backward: batch loops 14.5x / 20.5x (RNN) and
+# 16.7x / 26.3x (LSTM) on the first size; unit loops 24x / 48x and 24x / 43x on the second; vectorized styles
+# (einsum, fused matmuls, a step function per step) at most 6.5x / 3.6x (RNN) and 0.8x / 3.3x (LSTM) on either.
+def recurrent_limits(topic, name, case, hint):
+    """The speed limits of ``<name>_forward`` / ``<name>_backward`` on both sizes; ``case(N, T, D, H, scale,
+    seed)`` makes the topic's inputs."""
+    topic.layer_limits(name, inputs=case(128, 20, 16, 16, 1.0, 2026), factor=8, outputs=("h",), grads=SEQUENCE_GRADS,
+                       hint=hint)
+    topic.layer_limits(name, inputs=case(16, 20, 16, 96, 1.0, 2027), factor=12, outputs=("h",),
+                       grads=SEQUENCE_GRADS, hint=hint, check_name="fast_enough_many_units")
+
+
+recurrent_limits(TOPIC, "rnn", _case, SPEED_HINT)
