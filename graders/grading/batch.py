@@ -407,13 +407,19 @@ class Batch:
         if _WORKER.get("settings") != settings or "grader" not in _WORKER:
             _WORKER.update(grader=make_grader(settings), settings=settings, executor=None)
         _WORKER["topics"] = self.topics
-        for submission in todo:
-            try:
-                result = _grade_in_worker(submission)
-            except Exception as err:  # noqa: BLE001 - one submission's trouble never ends the batch
-                finished(submission, error=f"internal grading error: {type(err).__name__}: {err}")
-                continue
-            finished(submission, result)
+        try:
+            for submission in todo:
+                try:
+                    result = _grade_in_worker(submission)
+                except Exception as err:  # noqa: BLE001 - one submission's trouble never ends the batch
+                    finished(submission, error=f"internal grading error: {type(err).__name__}: {err}")
+                    continue
+                finished(submission, result)
+        except BaseException:
+            # Stopped (Ctrl-C, SIGTERM) at any point, even while a sandbox folder was being made and not yet
+            # known to its executor: this process's temp folders go, as a stopped worker's do.
+            _close_and_sweep()
+            raise
 
     def _start_pool(self, submissions: list[Submission], jobs: int):
         with _one_blas_thread():
