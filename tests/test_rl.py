@@ -59,14 +59,52 @@ def test_the_sandbox_grades_rl_as_in_process():
     assert all(outcome.value == "passed" for outcome in verdicts[SandboxExecutor].values())
 
 
-def test_q_learning_trains_in_the_sandbox_on_an_environment_made_there():
-    """The environment argument is made inside the child (gymnasium readable there, nothing of the grader's)."""
-    checks = [c for c in load_topic("rl").checks if c.function == "q_learning" and c.visibility == "public"]
+def test_the_agents_train_in_the_sandbox_on_environments_made_there():
+    """The environment arguments are made inside the child (gymnasium readable there, nothing of the grader's)."""
+    checks = [c for c in load_topic("rl").checks if c.function in ("q_learning", "sarsa") and c.visibility == "public"]
     g = grader()
     with SandboxExecutor(SOLUTIONS) as executor:
-        verdicts = {c.name: g.run(c, executor) for c in checks}
+        verdicts = {c.id: g.run(c, executor) for c in checks}
     assert {n: v.message for n, v in verdicts.items() if not v.passed} == {}
-    assert set(verdicts) == {"finds_the_optimal_path", "reproducible_with_its_rng", "fast_enough"}
+    assert {v.check for v in verdicts.values() if v.function == "sarsa"} == {
+        "learns_a_safe_path", "learns_the_time_limited_corridor", "reproducible_with_its_rng", "fast_enough"}
+    assert {v.check for v in verdicts.values() if v.function == "q_learning"} == {
+        "finds_the_optimal_path", "learns_the_time_limited_corridor", "reproducible_with_its_rng", "fast_enough"}
+
+
+def test_the_corridor_is_a_real_gymnasium_environment_always_truncated_never_terminated():
+    import gymnasium
+
+    corridor = rl.TimeLimitedCorridor()
+    env = corridor.live(None)
+    assert isinstance(env.unwrapped, gymnasium.Env) and env.unwrapped.P == corridor.table()
+    rng, starts = np.random.default_rng(0), set()
+    for _ in range(50):
+        s, _ = env.reset(seed=int(rng.integers(2**31)))
+        starts.add(s)
+        for step in range(1, corridor.horizon + 1):
+            s, r, terminated, truncated, _ = env.step(int(rng.integers(2)))
+            assert not terminated and truncated == (step == corridor.horizon)
+    assert starts == set(range(corridor.length))
+    P, S, A = rl.CORRIDOR.table()
+    best = rl.optimal_values(P, S, A, rl.CORRIDOR.settings["gamma"])
+    assert (rl.CORRIDOR.optimal_policy()[:-1] == 1).all() and best[0] > 1.9 / (1 - rl.CORRIDOR.settings["gamma"])
+
+
+def test_sarsa_on_the_cliff_learns_what_its_exploration_earns_where_q_learning_does_not():
+    """Sutton and Barto's cliff: acting epsilon-greedily, SARSA's Q earns what the best epsilon-greedy policy does
+    (near enough), Q-learning's walks the cliff's edge: the line learns_a_safe_path draws lies between them."""
+    import gymnasium
+
+    P, S, A = rl.CLIFF_SARSA.table()
+    gamma, epsilon = 0.99, 0.1
+    from dlgrade.solutions import rl as reference
+
+    sarsa = reference.sarsa(gymnasium.make("CliffWalking-v1"), **rl.CLIFF_SARSA.settings, rng=np.random.default_rng(0))
+    T, R = rl.model(P, S, A)
+    edge = rl.exploring_values(P, S, A, R + gamma * T @ rl.optimal_values(P, S, A, gamma), epsilon, gamma)[36]
+    best = rl.optimal_exploring_values(P, S, A, epsilon, gamma)[36]
+    assert edge < (edge + best) / 2 < rl.exploring_values(P, S, A, sarsa, epsilon, gamma)[36] <= best + 1e-9
 
 
 def test_a_q_learning_that_samples_the_action_space_is_not_reproducible(tmp_path):
@@ -98,4 +136,31 @@ def test_a_q_learning_that_never_learns_shows_its_policy_beside_an_optimal_one(t
         """)
     verdict = grade(folder, "rl", only="rl::q_learning::finds_the_optimal_path")["rl::q_learning::finds_the_optimal_path"]
     assert not verdict.passed and "it never reaches the goal" in verdict.message
-    assert "Your greedy policy:\n^ ^ ^" in verdict.message and "C C C" in verdict.message and "G" in verdict.message
+    assert "your greedy policy        an optimal policy" in verdict.message
+    assert "\n^ ^ ^ ^ ^ ^ ^ ^ ^ ^ ^ ^   > > > > > > > > > > > v\n" in verdict.message and "C C C" in verdict.message
+    assert "value per state, an optimal policy:" in verdict.message
+    panels = verdict.figure["panels"]
+    assert [p["title"] for p in panels] == ["your greedy policy", "an optimal policy"]
+    assert panels[0]["cells"][3][1] == "C" and panels[1]["values"][3][0] == round(rl.agent_optimum(), 3)
+
+
+def test_a_failing_agent_gets_its_picture_as_a_png_in_the_feedback_folder(tmp_path):
+    import os
+
+    from rich.console import Console
+
+    from dlgrade.grading.batch import grade_batch
+    from tests.support import batch_topics, write_module
+
+    write_module(tmp_path / "subs" / "idle", "rl", """
+        def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
+            return np.zeros((env.observation_space.n, env.action_space.n))
+        """)
+    grade_batch(tmp_path / "subs", tmp_path / "out", topics=batch_topics(["rl"]), jobs=1, device="cpu",
+                checks={"rl::q_learning::finds_the_optimal_path"}, progress=False,
+                console=Console(file=open(os.devnull, "w")))
+    folder = tmp_path / "out" / "idle"
+    picture = folder / "figure-q_learning-finds_the_optimal_path.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 5000
+    assert "](figure-q_learning-finds_the_optimal_path.png)" in (folder / "feedback.md").read_text()
+    assert not list(folder.glob(".tmp-*"))

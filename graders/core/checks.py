@@ -43,6 +43,7 @@ class Mismatch(AssertionError):
         super().__init__(message)
         self.message, self.diagnosis, self.inputs = message, diagnosis, None
         self.shown: dict = {}  # more of the failing input than the check's inputs (a backward's upstream gradient)
+        self.figure: dict | None = None  # a picture of the failure (verdicts.figure_text)
 
 
 class StudentError(Exception):
@@ -269,19 +270,22 @@ class Context:
                       "np.random.shuffle() or another np.random.* call): a function given an rng draws only "
                       "from it and leaves the global generator alone", GLOBAL_RNG)
 
-    def fail(self, message: str, diagnosis: Mistake | None = None):
+    def fail(self, message: str, diagnosis: Mistake | None = None, figure: dict | None = None):
+        """Fail the check; ``figure`` (verdicts.figure_text's data) pictures the failure, drawn by reporters."""
         if diagnosis:
             message += f"\nLikely mistake ({diagnosis.name}): {diagnosis.message}"
-        raise Mismatch(message, diagnosis)
+        mismatch = Mismatch(message, diagnosis)
+        mismatch.figure = figure
+        raise mismatch
 
-    def refute(self, message: str, got: CallResult | object, expected: tuple = (), mistakes=None):
+    def refute(self, message: str, got: CallResult | object, expected: tuple = (), mistakes=None, figure=None):
         """Fail a property check with ``message``, naming the first predicate mistake (of ``mistakes``,
         by default the check's) that holds for ``got``; ``expected`` is what predicates see as expected."""
         call = got if isinstance(got, CallResult) else None
         value = call.value if call else got
         predicates = [m for m in (self.check.mistakes if mistakes is None else mistakes) if m.when is not None]
         self.fail(message, self.diagnose(value, tuple(expected), (), self.check.function, DEFAULT, predicates,
-                                         call=call))
+                                         call=call), figure)
 
 
 def _copies(inputs: dict) -> dict:
@@ -385,7 +389,7 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
                 return
         run_all([inputs])
 
-    outcome, message, diagnosis, printed = Outcome.PASSED, "", None, None
+    outcome, message, diagnosis, printed, figure = Outcome.PASSED, "", None, None, None
     try:
         if check.strategy is None:
             run_all(list(check.cases or ({},)))
@@ -409,7 +413,7 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
         outcome, message, printed = exc.outcome, exc.message, getattr(exc, "printed", None)
     except Mismatch as exc:
         outcome, message, diagnosis = Outcome.FAILED, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
-        printed = getattr(exc, "printed", None)
+        printed, figure = getattr(exc, "printed", None), exc.figure
     except StudentError as exc:
         outcome, message = Outcome.ERROR, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
         printed = getattr(exc, "printed", None)
@@ -422,7 +426,8 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
         printed = first_printed[0] if first_printed else ""
     return Verdict(check.topic, check.function, check.name, outcome, score, check.points, message,
                    diagnosis.name if diagnosis else None, check.visibility, check.difficulty,
-                   output=printed if check.visibility == "public" else "")
+                   output=printed if check.visibility == "public" else "",
+                   figure=figure if check.visibility == "public" else None)
 
 
 #: Examples a failure's condition is found on, and as many more it must hold on too (drawn once per process,

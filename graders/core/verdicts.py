@@ -27,6 +27,25 @@ def cut_output(text: str, limit: int) -> str:
     return kept + f"... ({rest.count(chr(10)) + 1:,} more lines, {len(rest):,} characters: -s shows all)"
 
 
+def figure_text(figure: dict) -> str:
+    """A figure for the terminal: its panels' cells side by side, then each panel's values as a grid.
+
+    A figure is plain data, ``{"title": str, "panels": [{"title": str, "cells": [[str]], "values": [[float |
+    None]]}]}``: rows of one-character cells (arrows, labels) and, where known, a number per cell. Reporters
+    draw the same data as a picture (``grading/figures.py``).
+    """
+    panels = figure["panels"]
+    widths = [max(len(p["title"]), 2 * len(p["cells"][0]) - 1) for p in panels]
+    lines = ["   ".join(p["title"].ljust(w) for p, w in zip(panels, widths))]
+    for r in range(max(len(p["cells"]) for p in panels)):
+        lines.append("   ".join(" ".join(p["cells"][r]).ljust(w) for p, w in zip(panels, widths)).rstrip())
+    for p in panels:
+        if p.get("values"):
+            lines += ["", f"value per state, {p['title']}:"]
+            lines += [" ".join("      ." if v is None else f"{v:7.1f}" for v in row) for row in p["values"]]
+    return "\n".join(lines)
+
+
 class Outcome(str, enum.Enum):
     PASSED = "passed"
     FAILED = "failed"
@@ -53,6 +72,7 @@ class Verdict:
     difficulty: str = ""
     seconds: float = 0.0
     output: str = ""  # what the student's code printed: on the failing input, else the first (public checks only)
+    figure: dict | None = None  # a picture of the failure, as data (public checks only): see figure_text
 
     @property
     def check_id(self) -> str:

@@ -43,6 +43,7 @@ from ..core.verdicts import Report, Verdict
 from .gradebook import print_class_table, summarize, write_gradebook
 from .grader import Grader, hidden_seed, load_topic_modules, selected_checks
 from .intake import STATE_DIR, UNPACKED_PREFIX, Submission, materialize, scan
+from .figures import figure_file_name, save_png
 from .reports import feedback_markdown, gradescope, write_json_atomic, write_text_atomic
 
 RECORD_FORMAT = 1
@@ -291,10 +292,14 @@ class Batch:
         if record["kind"] == "invalid":
             return  # a stray file or a duplicate: not a student, a gradebook row only
         folder = self.out / record["student"]
+        for stale in folder.glob("figure-*.png"):  # an earlier grading's pictures: this one draws its own
+            stale.unlink()
         if record.get("report"):
             report = Report.from_dict(record["report"])
             results = gradescope(report)
-            feedback = feedback_markdown(report, record["student"])
+            pictures = {v.check_id: figure_file_name(v) for v in report.verdicts
+                        if v.figure and save_png(v.figure, folder / figure_file_name(v))}
+            feedback = feedback_markdown(report, record["student"], pictures)
         else:
             message = record["status"].removeprefix("error: ")
             results = {"score": 0.0, "max_score": self.max_score, "execution_time": 0.0,

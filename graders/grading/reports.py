@@ -175,8 +175,10 @@ def _printed_section(v) -> str:
     return f"\n\nYour code printed:\n{text}" if text else ""
 
 
-def feedback_markdown(report: Report, student: str = "") -> str:
+def feedback_markdown(report: Report, student: str = "", pictures: dict | None = None) -> str:
     """A student's feedback: score by topic, what passed, what failed and why, likely mistakes.
+
+    ``pictures``: check id -> an image file beside the feedback that draws the failure (``Verdict.figure``).
 
     Built from ``Verdict.student_message`` only: a hidden check shows its name and
     score, never its inputs, expected values, output or exception text.
@@ -228,6 +230,8 @@ def feedback_markdown(report: Report, student: str = "") -> str:
                         printed = v.student_output(SHOWN_OUTPUT)
                         if printed:
                             lines += ["  Your code printed:", "", _fence(printed.rstrip("\n")), ""]
+                        if v.check_id in (pictures or {}):
+                            lines += [f"  ![{v.figure['title']}]({pictures[v.check_id]})", ""]
                 lines.append("")
         hidden = [v for v in verdicts if v.visibility == "hidden"]
         if hidden:

@@ -1,6 +1,7 @@
 """Checks for the rl topic on real Gymnasium environments: returns, dynamic programming, Monte-Carlo and TD
-rules, epsilon-greedy exploration, DQN targets and loss. (The trained agents, q_learning and sarsa, are not
-graded yet.)"""
+rules, epsilon-greedy exploration, DQN targets and loss, and trained agents (q_learning, sarsa) judged by the exact
+value of their greedy policies, pictured when they fall short."""
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from ..core import GLOBAL_RNG, Kind, Mistake, Rng, Topic, call
 from ..core.perf import Limit, measure
+from ..core.verdicts import figure_text
 from ..core.strategies import array, floats, size
 
 TOPIC = Topic("rl", "Reinforcement learning on tabular MDPs", difficulty="hard")
@@ -467,37 +469,137 @@ class GymEnv(Kind, tag="gym_env"):
         return cls(str(body[0]), tuple(tuple(pair) for pair in body[1]))
 
 
-CLIFF = GymEnv("CliffWalking-v1")
-CLIFF_START = 36  # the bottom-left cell
-CLIFF_ROWS, CLIFF_COLUMNS = 4, 12
-ARROWS = "^>v<"  # CliffWalking's actions: 0 up, 1 right, 2 down, 3 left
+@dataclass(frozen=True)
+class TimeLimitedCorridor(Kind, tag="time_limited_corridor"):
+    """A hand-made Gymnasium environment whose episodes never terminate and are always truncated: a corridor of
+    ``length`` cells where "collect" (action 0) pays 1 (``end_reward`` in the last cell) and stays, "walk"
+    (action 1) pays 0 and moves a cell on. Each episode starts in a random cell and a time limit cuts it after
+    ``horizon`` steps, so only a learner that bootstraps through truncation sees that walking to the end pays."""
+
+    length: int = 5
+    horizon: int = 3
+    end_reward: float = 3.0
+    packages = ("gymnasium", "cloudpickle", "farama_notifications", "typing_extensions")
+
+    def table(self) -> dict:
+        last = self.length - 1
+        return {s: {0: [(1.0, s, self.end_reward if s == last else 1.0, False)],
+                    1: [(1.0, min(s + 1, last), 0.0, False)]} for s in range(self.length)}
+
+    def live(self, lookup):
+        import gymnasium
+        from gymnasium import spaces
+
+        P, n = self.table(), self.length
+
+        class Corridor(gymnasium.Env):
+            def __init__(self):
+                self.P, self.observation_space, self.action_space, self.s = P, spaces.Discrete(n), spaces.Discrete(2), 0
+
+            def reset(self, *, seed=None, options=None):
+                super().reset(seed=seed)
+                self.s = int(self.np_random.integers(n))
+                return self.s, {}
+
+            def step(self, action):
+                _, self.s, reward, terminated = P[self.s][int(action)][0]
+                return self.s, reward, terminated, False, {}
+
+        return gymnasium.wrappers.TimeLimit(Corridor(), max_episode_steps=self.horizon)
+
+    def describe(self) -> str:
+        return (f"a hand-made corridor of {self.length} cells whose episodes are cut after {self.horizon} steps "
+                "(always truncated, never terminated)")
+
+
+@dataclass(frozen=True)
+class Training:
+    """Where and how an agent is trained, and how its states lie on a grid for pictures."""
+
+    env: Kind
+    settings: dict
+    start: int | None  # the state values are judged from (None: every state)
+    rows: int
+    columns: int
+    arrows: str  # one character per action
+    labels: tuple = ()  # (state, character) drawn instead of an arrow (cliff, goal)
+
+    def table(self):
+        if isinstance(self.env, GymEnv):
+            return gym_table(self.env.name, **dict(self.env.kwargs))
+        P = self.env.table()
+        return P, len(P), len(P[0])
+
+    def values(self, Q):
+        """The exact values of Q's greedy policy, and the optimal values."""
+        P, S, A = self.table()
+        gamma = self.settings["gamma"]
+        return policy_values(P, S, A, greedy_policy(Q), gamma), optimal_values(P, S, A, gamma)
+
+    def optimal_policy(self):
+        P, S, A = self.table()
+        T, R = model(P, S, A)
+        return (R + self.settings["gamma"] * T @ optimal_values(P, S, A, self.settings["gamma"])).argmax(axis=1)
+
+    def panel(self, title, policy, values):
+        labels = dict(self.labels)
+        cells = [[labels.get(r * self.columns + c, self.arrows[int(policy[r * self.columns + c])])
+                  for c in range(self.columns)] for r in range(self.rows)]
+        shown = [[None if r * self.columns + c in labels else round(float(values[r * self.columns + c]), 3)
+                  for c in range(self.columns)] for r in range(self.rows)]
+        return {"title": title, "cells": cells, "values": shown}
+
+    def figure(self, title, Q):
+        """The greedy policy of Q beside an optimal one, with each one's exact value per state."""
+        mine, best = self.values(Q)
+        return {"title": title, "panels": [self.panel("your greedy policy", greedy_policy(Q), mine),
+                                           self.panel("an optimal policy", self.optimal_policy(), best)]}
+
+
 #: CliffWalking costs -1 a step (-100 for the cliff): whichever maximizer epsilon_greedy takes (np.argmax's first or
 #: a random one), exploration from Q = 0 reaches the goal. The reference finds the optimal path from 200 of 200 seeds
 #: with these settings (0.12 CPU s a run).
-Q_LEARNING = {"n_episodes": 300, "alpha": 0.5, "gamma": 0.99, "epsilon": 0.1}
+CLIFF_LABELS = tuple((37 + c, "C") for c in range(10)) + ((47, "G"),)
+CLIFF_Q = Training(GymEnv("CliffWalking-v1"), {"n_episodes": 300, "alpha": 0.5, "gamma": 0.99, "epsilon": 0.1},
+                   start=36, rows=4, columns=12, arrows="^>v<", labels=CLIFF_LABELS)
+#: SARSA learns what its epsilon-greedy behaviour earns, so it keeps away from the cliff (Sutton and Barto's
+#: example 6.6): its greedy path is a safe one, not the optimal one. With a constant step size its greedy policy
+#: is noisy: the reference's reaches the goal from 97% of seeds (600 seeds), both maximizers alike; 2 of 3 seeds
+#: reach it in 200 of 200 triples. 0.6 CPU s a run (0.3 with np.argmax).
+CLIFF_SARSA = dataclasses.replace(CLIFF_Q, settings={"n_episodes": 1000, "alpha": 0.2, "gamma": 0.99, "epsilon": 0.1})
+SAFE_STEPS = 17  # up to the top row, along it, and down to the goal: the longest path that never nears the cliff
+#: The corridor: the reference's greedy policy is optimal in every cell from 1,000 of 1,000 seeds, both agents and
+#: both maximizers; treating truncation as termination, from 0 of 100.
+CORRIDOR = Training(TimeLimitedCorridor(), {"n_episodes": 500, "alpha": 0.2, "gamma": 0.9, "epsilon": 0.2},
+                    start=None, rows=1, columns=5, arrows="o>")
 AGENT_SEEDS = (0, 1, 2)
 AGENT_LIMIT = Limit(factor=10.0, repeats=0, hint="one epsilon_greedy call and one table update per step; no copy "
                     "of the whole table per step (update Q in place inside your own loop)")
+AGENT_TIMEOUT = 60.0
 
 
 def greedy_policy(Q):
     return np.asarray(Q, dtype=float).argmax(axis=1)
 
 
-def policy_picture(policy, values=None) -> str:
-    """The greedy policy on CliffWalking's grid as arrows (C: the cliff, G: the goal)."""
-    rows = []
-    for r in range(CLIFF_ROWS):
-        cells = []
-        for c in range(CLIFF_COLUMNS):
-            s = r * CLIFF_COLUMNS + c
-            cells.append("C" if r == 3 and 0 < c < 11 else "G" if s == 47 else ARROWS[int(policy[s])])
-        rows.append(" ".join(cells))
-    return "\n".join(rows)
+def agent_optimum(training=None):
+    """V* of the start state where q_learning is judged."""
+    training = training or CLIFF_Q
+    P, S, A = training.table()
+    return optimal_values(P, S, A, training.settings["gamma"])[training.start]
 
 
-def _trained_q(ctx, got, function):
-    S, A = 48, 4
+def exploring_values(P, S, A, Q, epsilon, gamma):
+    """The exact value of acting epsilon-greedily on Q (ties shared among the maximizers)."""
+    Q = np.asarray(Q, dtype=float)
+    greedy = Q == Q.max(axis=1, keepdims=True)
+    pi = epsilon / A + (1 - epsilon) * greedy / greedy.sum(axis=1, keepdims=True)
+    T, R = model(P, S, A)
+    return np.linalg.solve(np.eye(S) - gamma * np.einsum("sa,sat->st", pi, T), (pi * R).sum(axis=1))
+
+
+def _trained_q(ctx, got, function, training):
+    P, S, A = training.table()
     Q = got.value
     if not isinstance(Q, np.ndarray) or Q.shape != (S, A) or not np.all(np.isfinite(Q)):
         ctx.fail(f"{function}() must return a finite float64 array Q of shape ({S}, {A}), got "
@@ -505,52 +607,149 @@ def _trained_q(ctx, got, function):
     return Q
 
 
-def agent_value(Q, gamma):
-    """The exact value of Q's greedy policy from the start state, and the optimum's."""
-    P, S, A = gym_table("CliffWalking-v1")
-    return (policy_values(P, S, A, greedy_policy(Q), gamma)[CLIFF_START],
-            optimal_values(P, S, A, gamma)[CLIFF_START])
+def _train(function, training, rng, reuse=True):
+    return call(function, env=training.env, **training.settings, rng=rng, reuse=reuse, timeout=AGENT_TIMEOUT)
+
+
+def _settings_text(training):
+    return ", ".join(f"{k} {v:g}" for k, v in training.settings.items())
 
 
 TOPIC.about("q_learning", "Q-learning from Q = 0 on an environment, epsilon-greedy", "hard")
+TOPIC.about("sarsa", "SARSA from Q = 0 on an environment: on-policy, epsilon-greedy", "hard")
 
 
 @TOPIC.check("q_learning", "finds_the_optimal_path", cases=[{"rng": Rng(s)} for s in AGENT_SEEDS], points=2.0,
-             timeout=60.0, mistakes=[GLOBAL_RNG])
+             timeout=AGENT_TIMEOUT, mistakes=[GLOBAL_RNG])
 def q_learning_optimal(ctx, case):
     """Trained on CliffWalking-v1 (300 episodes, alpha 0.5, gamma 0.99, epsilon 0.1), the greedy policy of the
     returned Q is optimal from the start: the exact value of that policy on the environment's P is V*."""
-    got = yield call("q_learning", env=CLIFF, **Q_LEARNING, **case, reuse=True, timeout=60.0)
+    got = yield _train("q_learning", CLIFF_Q, case["rng"])
     ctx.leaves_global_rng(got, function="q_learning")
-    Q = _trained_q(ctx, got, "q_learning")
-    value, best = agent_value(Q, Q_LEARNING["gamma"])
-    if value < best - 1e-6:
-        P, S, A = gym_table("CliffWalking-v1")
-        optimal = (lambda V: (model(P, S, A)[1] + Q_LEARNING["gamma"] * model(P, S, A)[0] @ V).argmax(axis=1))(
-            optimal_values(P, S, A, Q_LEARNING["gamma"]))
-        ctx.fail(f"the greedy policy of your Q is worth {value:.3g} from the start, the optimum {best:.3g} "
-                 f"({'it never reaches the goal' if value <= -1 / (1 - Q_LEARNING['gamma']) + 1e-6 else 'a longer or riskier path'}). "
-                 f"Your greedy policy:\n{policy_picture(greedy_policy(Q))}\nan optimal one:\n{policy_picture(optimal)}")
+    Q = _trained_q(ctx, got, "q_learning", CLIFF_Q)
+    mine, best = (v[CLIFF_Q.start] for v in CLIFF_Q.values(Q))
+    if mine < best - 1e-6:
+        figure = CLIFF_Q.figure(f"q_learning on CliffWalking-v1, rng seed {case['rng'].seed}", Q)
+        never = mine <= -1 / (1 - CLIFF_Q.settings["gamma"]) + 1e-6
+        ctx.fail(f"the greedy policy of your Q is worth {mine:.3g} from the start, the optimum {best:.3g} "
+                 f"({'it never reaches the goal' if never else 'a longer or riskier path'}).\n"
+                 f"{figure_text(figure)}", figure=figure)
 
 
-@TOPIC.check("q_learning", "reproducible_with_its_rng", cases=[{"rng": Rng(0)}], timeout=60.0, mistakes=[GLOBAL_RNG])
-def q_learning_reproducible(ctx, case):
-    """Two runs with the same seed give the same Q: all randomness (exploration, env.reset seeds) comes from rng."""
-    first, again = yield [call("q_learning", env=CLIFF, **Q_LEARNING, **case, reuse=True, timeout=60.0),
-                          call("q_learning", env=CLIFF, **Q_LEARNING, **case, timeout=60.0)]
-    ctx.leaves_global_rng(first, again, function="q_learning")
-    Q1, Q2 = _trained_q(ctx, first, "q_learning"), _trained_q(ctx, again, "q_learning")
-    if not np.array_equal(Q1, Q2):
-        ctx.fail("two runs given the same rng seed returned different Q: draw every random number from rng "
-                 "(rng.random(), rng.integers()) and seed each episode's env.reset(seed=int(rng.integers(2**31))); "
-                 "not env.action_space.sample() or np.random")
+SARSA_OFF_POLICY = Mistake(
+    "sarsa_learns_off_policy", "SARSA learns what its epsilon-greedy behaviour earns, exploration's slips included, "
+    "so it keeps away from the cliff: bootstrap on Q[s_next, a_next], the action you will take next, with the same "
+    "epsilon all along (a max over Q[s_next], or an epsilon that shrinks during training, learns the cliff's edge "
+    "as Q-learning does)", when=lambda obs: obs.got == "the cliff's edge")
 
 
-@TOPIC.check("q_learning", "fast_enough", cases=[{"rng": Rng(0)}], timeout=60.0)
-def q_learning_fast_enough(ctx, case):
-    """The seed-0 training run (the one finds_the_optimal_path makes) within 10x the reference's time."""
-    timing, got, _ = yield from measure(ctx, "q_learning", {"env": CLIFF, **Q_LEARNING, **case}, AGENT_LIMIT)
-    _trained_q(ctx, got, "q_learning")
-    if timing.ratio > AGENT_LIMIT.factor:
-        ctx.fail(f"q_learning() took {timing.ratio:.1f}x the reference solution's time ({timing.student:.2f} s "
-                 f"against {timing.reference:.2f} s); the limit is {AGENT_LIMIT.factor:g}x. Hint: {AGENT_LIMIT.hint}")
+@TOPIC.check("sarsa", "learns_a_safe_path", cases=[{}], points=2.0, timeout=3 * AGENT_TIMEOUT,
+             mistakes=[SARSA_OFF_POLICY, GLOBAL_RNG])
+def sarsa_safe_path(ctx, case):
+    """Trained on CliffWalking-v1 (1,000 episodes, alpha 0.2, gamma 0.99, epsilon 0.1) from rng seeds 0, 1, 2:
+    the greedy policy reaches the goal (at most 17 steps) from at least 2 of the 3, and acting epsilon-greedily on
+    Q is worth, in the median run, more than halfway from the cliff's-edge path to the best epsilon-greedy policy."""
+    runs = yield [_train("sarsa", CLIFF_SARSA, Rng(seed)) for seed in AGENT_SEEDS]
+    ctx.leaves_global_rng(*runs, function="sarsa")
+    tables = [_trained_q(ctx, run, "sarsa", CLIFF_SARSA) for run in runs]
+    P, S, A = CLIFF_SARSA.table()
+    gamma, epsilon, start = CLIFF_SARSA.settings["gamma"], CLIFF_SARSA.settings["epsilon"], CLIFF_SARSA.start
+    safe = -(1 - gamma ** SAFE_STEPS) / (1 - gamma)
+    greedy = [CLIFF_SARSA.values(Q)[0][start] for Q in tables]
+    reaching = [seed for seed, value in zip(AGENT_SEEDS, greedy) if value >= safe - 1e-6]
+    if len(reaching) < 2:
+        seed = next(s for s in AGENT_SEEDS if s not in reaching)
+        figure = CLIFF_SARSA.figure(f"sarsa on CliffWalking-v1, rng seed {seed}", tables[AGENT_SEEDS.index(seed)])
+        ctx.fail(f"the greedy policy of your Q reaches the goal within {SAFE_STEPS} steps from {len(reaching)} of "
+                 f"{len(AGENT_SEEDS)} rng seeds (at least 2 must); seed {seed}'s is worth "
+                 f"{greedy[AGENT_SEEDS.index(seed)]:.3g} from the start.\n{figure_text(figure)}", figure=figure)
+    exploring = sorted(exploring_values(P, S, A, Q, epsilon, gamma)[start] for Q in tables)[1]
+    T, R = model(P, S, A)
+    edge = exploring_values(P, S, A, R + gamma * T @ optimal_values(P, S, A, gamma), epsilon, gamma)[start]
+    best = optimal_exploring_values(P, S, A, epsilon, gamma)[start]
+    if exploring < (edge + best) / 2:
+        Q = tables[1]
+        figure = CLIFF_SARSA.figure("sarsa on CliffWalking-v1, rng seed 1", Q)
+        ctx.refute(f"acting epsilon-greedily on your Q is worth {exploring:.3g} from the start (the median of 3 "
+                   f"seeds); the best epsilon-greedy policy earns {best:.3g}, one along the cliff's edge "
+                   f"{edge:.3g}.\n{figure_text(figure)}", "the cliff's edge" if exploring < edge + 0.25 * (best - edge)
+                   else "", figure=figure)
+
+
+def optimal_exploring_values(P, S, A, epsilon, gamma):
+    """The values of the best epsilon-greedy policy: V = (1 - eps) max_a Q + eps mean_a Q, to convergence."""
+    T, R = model(P, S, A)
+    V = np.zeros(S)
+    for _ in range(100_000):
+        Q = R + gamma * T @ V
+        new = (1 - epsilon) * Q.max(axis=1) + epsilon * Q.mean(axis=1)
+        if np.max(np.abs(new - V)) < 1e-12 * max(1.0, np.max(np.abs(new))):
+            return new
+        V = new
+    return V
+
+
+TRUNCATION = Mistake("truncation_treated_as_termination", "a truncated episode was cut by a time limit, not ended: "
+                     "its last state still has a future, so bootstrap unless terminated is True (pass terminated "
+                     "to the update, not terminated or truncated; end the loop on either)",
+                     when=lambda obs: obs.got == "short-sighted")
+
+
+EPSILON_DECAYED = Mistake("epsilon_decayed", "explore with the epsilon given, all through training: an epsilon "
+                          "that shrinks stops exploring before the walk to the corridor's end is learned (a decay "
+                          "schedule is the caller's choice, not the function's)",
+                          when=lambda obs: obs.got == "explored too little")
+
+
+def learns_the_time_limited_corridor(function):
+    def body(ctx, case):
+        got = yield _train(function, CORRIDOR, case["rng"])
+        ctx.leaves_global_rng(got, function=function)
+        Q = _trained_q(ctx, got, function, CORRIDOR)
+        mine, best = CORRIDOR.values(Q)
+        worst = int(np.argmax(best - mine))
+        if best[worst] - mine[worst] > 1e-6 * max(1.0, abs(best[worst])):
+            figure = CORRIDOR.figure(f"{function} on the time-limited corridor, rng seed {case['rng'].seed} "
+                                     "(o collect, > walk)", Q)
+            ctx.refute(f"on {CORRIDOR.env.describe()}, trained with {_settings_text(CORRIDOR)}: the greedy policy "
+                       f"of your Q is worth {mine[worst]:.3g} in cell {worst}, the optimum {best[worst]:.3g}.\n"
+                       f"{figure_text(figure)}", "short-sighted" if Q.max(axis=1).mean() < best.mean() / 3
+                       else "explored too little", figure=figure)
+    body.__doc__ = (f"Trained on a corridor whose episodes are always truncated after 3 steps ("
+                    f"{_settings_text(CORRIDOR)}), the greedy policy walks to the end from every cell: only an agent "
+                    "that bootstraps through truncation, and keeps exploring, learns that the end pays.")
+    return body
+
+
+def reproducible_with_its_rng(function, training):
+    def body(ctx, case):
+        first, again = yield [_train(function, training, case["rng"]), _train(function, training, case["rng"], reuse=False)]
+        ctx.leaves_global_rng(first, again, function=function)
+        if not np.array_equal(_trained_q(ctx, first, function, training), _trained_q(ctx, again, function, training)):
+            ctx.fail("two runs given the same rng seed returned different Q: draw every random number from rng "
+                     "(rng.random(), rng.integers()) and seed each episode's env.reset(seed=int(rng.integers(2**31)))"
+                     "; not env.action_space.sample() or np.random")
+    body.__doc__ = "Two runs with the same seed give the same Q: all randomness (exploration, env.reset seeds) comes from rng."
+    return body
+
+
+def fast_enough(function, training):
+    def body(ctx, case):
+        args = {"env": training.env, **training.settings, **case}
+        timing, got, _ = yield from measure(ctx, function, args, AGENT_LIMIT)
+        _trained_q(ctx, got, function, training)
+        if timing.ratio > AGENT_LIMIT.factor:
+            ctx.fail(f"{function}() took {timing.ratio:.1f}x the reference solution's time ({timing.student:.2f} s "
+                     f"against {timing.reference:.2f} s); the limit is {AGENT_LIMIT.factor:g}x. Hint: "
+                     f"{AGENT_LIMIT.hint}")
+    body.__doc__ = f"The rng seed 0 training run on CliffWalking-v1 within {AGENT_LIMIT.factor:g}x the reference's time."
+    return body
+
+
+for function, training in (("q_learning", CLIFF_Q), ("sarsa", CLIFF_SARSA)):
+    TOPIC.check(function, "learns_the_time_limited_corridor", cases=[{"rng": Rng(0)}, {"rng": Rng(1)}],
+                timeout=AGENT_TIMEOUT, mistakes=[TRUNCATION, EPSILON_DECAYED, GLOBAL_RNG])(
+        learns_the_time_limited_corridor(function))
+    TOPIC.check(function, "reproducible_with_its_rng", cases=[{"rng": Rng(0)}], timeout=AGENT_TIMEOUT,
+                mistakes=[GLOBAL_RNG])(reproducible_with_its_rng(function, training))
+    TOPIC.check(function, "fast_enough", cases=[{"rng": Rng(0)}], timeout=AGENT_TIMEOUT)(fast_enough(function, training))

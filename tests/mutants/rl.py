@@ -303,4 +303,99 @@ MUTANTS = [
                     s, done = s_next, terminated or truncated
             return Q
         """, "rl::q_learning::finds_the_optimal_path", "touches_global_rng"),
+    Mutant("q_learning_stops_bootstrapping_at_the_time_limit", """
+        def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                done = False
+                while not done:
+                    a = epsilon_greedy(Q[s], epsilon, rng)
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    done = terminated or truncated
+                    target = r if done else r + gamma * np.max(Q[s_next])   # truncated as if terminated
+                    Q[s, a] += alpha * (target - Q[s, a])
+                    s = s_next
+            return Q
+        """, "rl::q_learning::learns_the_time_limited_corridor", "truncation_treated_as_termination"),
+    # -- sarsa -----------------------------------------------------------------------------------------------------
+    Mutant("sarsa_bootstraps_on_the_best_next_action", """
+        def sarsa(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                a = epsilon_greedy(Q[s], epsilon, rng)
+                done = False
+                while not done:
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    a_next = epsilon_greedy(Q[s_next], epsilon, rng)
+                    target = r if terminated else r + gamma * Q[s_next].max()   # max: Q-learning's target
+                    Q[s, a] += alpha * (target - Q[s, a])
+                    s, a, done = s_next, a_next, terminated or truncated
+            return Q
+        """, "rl::sarsa::learns_a_safe_path", "sarsa_learns_off_policy"),
+    Mutant("sarsa_decays_epsilon", """
+        def sarsa(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for episode in range(n_episodes):
+                eps = epsilon * 0.99 ** episode                  # "explore less as it learns"
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                a = epsilon_greedy(Q[s], eps, rng)
+                done = False
+                while not done:
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    a_next = epsilon_greedy(Q[s_next], eps, rng)
+                    target = r if terminated else r + gamma * Q[s_next, a_next]
+                    Q[s, a] += alpha * (target - Q[s, a])
+                    s, a, done = s_next, a_next, terminated or truncated
+            return Q
+        """, "rl::sarsa::learns_the_time_limited_corridor", "epsilon_decayed"),
+    Mutant("q_learning_decays_epsilon_per_step", """
+        def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                done = False
+                while not done:
+                    a = epsilon_greedy(Q[s], epsilon, rng)
+                    epsilon = max(0.01, epsilon * 0.995)         # decayed on every step
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    target = r if terminated else r + gamma * Q[s_next].max()
+                    Q[s, a] += alpha * (target - Q[s, a])
+                    s, done = s_next, terminated or truncated
+            return Q
+        """, "rl::q_learning::learns_the_time_limited_corridor", "epsilon_decayed"),
+    Mutant("sarsa_stops_bootstrapping_at_the_time_limit", """
+        def sarsa(env, n_episodes, alpha, gamma, epsilon, rng):
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                a = epsilon_greedy(Q[s], epsilon, rng)
+                while True:
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    if terminated or truncated:                  # the episode is over: no future
+                        Q[s, a] += alpha * (r - Q[s, a])
+                        break
+                    a_next = epsilon_greedy(Q[s_next], epsilon, rng)
+                    Q[s, a] += alpha * (r + gamma * Q[s_next, a_next] - Q[s, a])
+                    s, a = s_next, a_next
+            return Q
+        """, "rl::sarsa::learns_the_time_limited_corridor", "truncation_treated_as_termination"),
+    Mutant("sarsa_explores_with_np_random", """
+        def sarsa(env, n_episodes, alpha, gamma, epsilon, rng):
+            def pick(q):
+                if np.random.rand() < epsilon:                   # the global generator, not rng
+                    return int(np.random.randint(len(q)))
+                return int(np.argmax(q))
+            Q = np.zeros((env.observation_space.n, env.action_space.n))
+            for _ in range(n_episodes):
+                s, _ = env.reset(seed=int(rng.integers(2**31)))
+                a, done = pick(Q[s]), False
+                while not done:
+                    s_next, r, terminated, truncated, _ = env.step(a)
+                    a_next = pick(Q[s_next])
+                    Q[s, a] += alpha * (r + (0.0 if terminated else gamma * Q[s_next, a_next]) - Q[s, a])
+                    s, a, done = s_next, a_next, terminated or truncated
+            return Q
+        """, "rl::sarsa::learns_a_safe_path", "touches_global_rng"),
 ]
