@@ -12,7 +12,7 @@ from rich.table import Table
 
 from . import __version__
 from .registry import (CURRICULUM, TopicsError, add_course_folder, available_topics, kit_files, load_topic,
-                       reference_folders, stub_files, topic_modules, topic_sources)
+                       planned_topics, reference_folders, stub_files, student_release, topic_modules, topic_sources)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,6 +59,12 @@ Rerun the same command to resume; only changed submissions are graded again.
   DLGRADE_HIDDEN_SEED=my-secret dlgrade gradescope --out autograder.zip
   dlgrade gradescope conv optim --out conv_optim.zip --no-hidden
 
+{SELECTING}""",
+    "release": f"""examples:
+  dlgrade release --out class-release                  every topic, for students: no solutions, no hidden checks
+  dlgrade release conv rnn --out week5 --title "Week 5: convolutions and recurrences"
+
+Students install it with `pip install ./class-release` and work in its exercises/ folder.
 {SELECTING}""",
     "init": """examples:
   dlgrade init exercises && dlgrade check
@@ -139,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--torch", default=None, metavar="SPEC",
                             help="pip requirement for torch in setup.sh (default: this machine's version, CPU build)")
 
+    release = _subcommand(sub, "release", "write what students get: the stubs and public checks, no solutions, "
+                          "no hidden checks", (select, course))
+    release.add_argument("select", nargs="*", metavar="NAME", help="topics to release (default: all)")
+    release.add_argument("--out", required=True, metavar="DIR", help="a new folder for the release")
+    release.add_argument("--title", default="Deep-learning exercises", help="the heading of the release's README")
+
     init = _subcommand(sub, "init", "write a workspace of exercise stubs to fill in", (course,))
     init.add_argument("folder", metavar="DIR", help="where to write the stubs (created if needed)")
     init.add_argument("--force", action="store_true", help="overwrite stubs already there")
@@ -158,9 +170,10 @@ def choose(words, keyword, hidden: bool = True) -> tuple[list[str], list[str] | 
     (hidden checks among them only with ``hidden``). Topic words alone need no topic imported."""
     words = list(words or [])
     available = available_topics()
-    planned = [w for w in words if w in CURRICULUM and w not in available]
-    if planned:
-        raise UsageError(f"{', '.join(planned)}: not graded yet; graded topics: {', '.join(available)}")
+    missing = [w for w in words if w in CURRICULUM and w not in available]
+    if missing:
+        why = "not in this release" if student_release() else "not graded yet"
+        raise UsageError(f"{', '.join(missing)}: {why}; graded topics: {', '.join(available)}")
     if keyword is None and all(w in available for w in words):
         return [t for t in available if t in words] if words else available, None
     from .core.selection import select
@@ -294,7 +307,7 @@ def cmd_list(args, console: Console) -> int:
         entries = [{"topic": t, "function": info.name, "difficulty": info.difficulty, "summary": info.summary,
                     "checks": [{"name": c.name, "id": c.id, "points": c.points, "visibility": c.visibility}
                                for c in checks]} for t, info, checks in rows]
-        planned = [t for t in CURRICULUM if t not in available_topics()] if not args.select and not args.keyword else []
+        planned = planned_topics() if not args.select and not args.keyword else []
         print(json.dumps({"functions": entries, "not_graded_yet": planned}, indent=2))
         return EXIT_OK
     table = Table(title="dlgrade curriculum")
@@ -306,9 +319,8 @@ def cmd_list(args, console: Console) -> int:
         table.add_row(topic_name, info.name, info.difficulty, ", ".join(c.name for c in public),
                       f"{sum(c.points for c in public):g}", str(len(hidden)))
     if not args.select and not args.keyword:
-        for topic_name in CURRICULUM:
-            if topic_name not in available_topics():
-                table.add_row(topic_name, "[dim](not graded yet)[/dim]", "", "", "", "")
+        for topic_name in planned_topics():
+            table.add_row(topic_name, "[dim](not graded yet)[/dim]", "", "", "", "")
     console.print(table)
     return EXIT_OK
 
@@ -405,6 +417,24 @@ def cmd_gradescope(args, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_release(args, console: Console) -> int:
+    from .grading.release import build_release
+
+    topics, only = choose(args.select, args.keyword, hidden=False)
+    if only is not None:
+        raise UsageError("a release holds whole topics: name topics, not functions or checks")
+    console.print(f"timing the reference on every speed limit of {', '.join(topics)} ...", highlight=False)
+    try:
+        summary = build_release(args.out, topics, title=args.title)
+    except (FileExistsError, FileNotFoundError, ValueError) as err:
+        raise UsageError(str(err)) from None
+    console.print(f"release written to {args.out}: {summary['files']} files, {summary['timed_inputs']} timed inputs "
+                  f"(calibration {summary['calibration_seconds'] * 1e3:.1f} ms here). Students run: "
+                  f"pip install ./{pathlib.Path(args.out).name} && cd {pathlib.Path(args.out).name}/exercises && pytest",
+                  highlight=False)
+    return EXIT_OK
+
+
 def cmd_autograde(args, console: Console) -> int:
     from .grading.gradescope import autograde
 
@@ -452,7 +482,7 @@ def make_console(stderr: bool = False) -> Console:
 
 
 COMMANDS = {"check": cmd_check, "list": cmd_list, "grade": cmd_grade, "gradescope": cmd_gradescope,
-            "autograde": cmd_autograde, "init": cmd_init}
+            "release": cmd_release, "autograde": cmd_autograde, "init": cmd_init}
 
 
 def main(argv=None) -> int:

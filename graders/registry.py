@@ -16,9 +16,11 @@ are ``STUB`` and ``REFERENCE`` of the module when it sets them (paths), else ``<
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import importlib.util
+import json
 import os
 import pathlib
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ _HERE = pathlib.Path(__file__).parent
 _TOPICS = _HERE / "topics"
 #: A course bundled into the package (a Gradescope autograder's), found like a --topics-path folder.
 BUNDLED_COURSE = _HERE / "course"
+RELEASE_MARKER = "release.json"  # written into a student release's package (grading/release.py)
 
 
 @dataclass
@@ -127,13 +130,29 @@ def _discover(path_setting: str) -> dict[str, TopicEntry]:
 
 
 def topic_entries() -> dict[str, TopicEntry]:
-    """Every known topic: the kit's in curriculum order, then the instructor's own."""
-    return _discover(os.environ.get(TOPICS_PATH_ENV, "") + "|" + str((BUNDLED_COURSE / "topics").is_dir()))
+    """Every known topic: the kit's in curriculum order, then the instructor's own (in a student release, the
+    topics released)."""
+    entries = _discover(os.environ.get(TOPICS_PATH_ENV, "") + "|" + str((BUNDLED_COURSE / "topics").is_dir()))
+    release = student_release()
+    return {n: e for n, e in entries.items() if n in release["topics"]} if release else entries
+
+
+@functools.lru_cache(maxsize=None)
+def student_release() -> dict | None:
+    """The marker of a student release (``dlgrade release``, see grading/release.py): the topics released and the
+    reference's recorded times; None for the full kit."""
+    marker = _HERE / RELEASE_MARKER
+    return json.loads(marker.read_text()) if marker.is_file() else None
 
 
 def available_topics() -> list[str]:
     """Topics whose checks are declared: the curriculum's in teaching order, then the instructor's own."""
     return list(topic_entries())
+
+
+def planned_topics() -> list[str]:
+    """Topics of the curriculum not graded yet (none in a student release: it holds what it holds)."""
+    return [] if student_release() else [t for t in CURRICULUM if t not in available_topics()]
 
 
 def topic_modules(name: str) -> list[str]:
@@ -149,10 +168,13 @@ def topic_module(name: str) -> str:
 
 
 def load_topic(name: str):
-    """A topic's checks, its extensions' included."""
+    """A topic's checks, its extensions' included (in a student release, its public checks only)."""
     from .grading.grader import load_topic_modules
 
-    return load_topic_modules(topic_modules(name))
+    topic = load_topic_modules(topic_modules(name))
+    if student_release():
+        topic = dataclasses.replace(topic, checks=[c for c in topic.checks if c.visibility == "public"])
+    return topic
 
 
 def _package_folder(name: str) -> pathlib.Path | None:

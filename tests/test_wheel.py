@@ -94,8 +94,11 @@ def wheel(tmp_path_factory) -> pathlib.Path:
 
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> dict:
-    """A fresh venv outside the repository with the wheel installed, dependencies through a .pth file."""
-    base = outside_repository(tmp_path_factory.mktemp("venv"))
+    return fresh_venv(outside_repository(tmp_path_factory.mktemp("venv")), wheel)
+
+
+def fresh_venv(base: pathlib.Path, wheel: pathlib.Path) -> dict:
+    """A fresh venv in ``base`` with the wheel installed, dependencies through a .pth file."""
     home = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True, timeout=TIMEOUT)
     python = home / "bin" / "python"

@@ -155,10 +155,12 @@ class Context:
     """What a check body may use: the oracle, the reference, comparison helpers; the calls it yields are made
     by the executor it was given (see calls.py)."""
 
-    def __init__(self, executor, oracle, check: Check, timeout_cap: float | None = None, reference=None):
+    def __init__(self, executor, oracle, check: Check, timeout_cap: float | None = None, reference=None,
+                 timings=None):
         self.executor, self.oracle, self.check = executor, oracle, check
         self.timeout_cap = timeout_cap
         self._reference = reference
+        self.timings = timings  # perf.TimingBook: the reference's times recorded, or to record
         self.inputs: dict | None = None
         self.printed: dict[int, str] = {}  # example index -> what its calls printed (the last drive's)
 
@@ -345,13 +347,14 @@ def generated_inputs(check: Check, seed: int) -> list[dict]:
 
 
 def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float | None = None,
-              reference=None) -> Verdict:
+              reference=None, timings=None) -> Verdict:
     """Run one check to a verdict; nothing a submission does escapes as an exception.
 
     ``timeout_cap`` lowers every call's deadline (an instructor's --timeout); ``reference()`` gives the
-    executor of the trusted reference, for speed limits.
+    executor of the trusted reference, for speed limits; ``timings`` (perf.TimingBook) its times recorded
+    where it is absent, or to record.
     """
-    ctx = Context(executor, oracle, check, timeout_cap, reference)
+    ctx = Context(executor, oracle, check, timeout_cap, reference, timings)
 
     failures: dict[bytes, Exception] = {}
     passed: set[bytes] = set()

@@ -33,7 +33,7 @@ and the upstream gradient is the same random array on both sides.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,8 +44,10 @@ from .checks import Abort
 from .compare import ANY, DEFAULT, compare_returns
 from .verdicts import Outcome
 
-#: Reference calls timed for a single-sample limit (once per process).
+#: Reference calls timed for a single-sample limit (once per process), fewer once this many seconds were spent:
+#: a cold start shows in a short call, not in a long training run.
 ONCE_SAMPLES = 3
+WARM_ENOUGH = 0.25
 #: Deadline of a reference call, seconds (it takes milliseconds).
 REFERENCE_TIMEOUT = 60.0
 
@@ -103,11 +105,70 @@ class Timing:
         return f"samples {span(self.student_samples)} against {span(self.reference_samples)}"
 
 
+# -- the reference's times without the reference: a student release ------------------------------------------------
+_CALIBRATION: list[float] = []
+
+
+def calibration_seconds() -> float:
+    """CPU seconds of a fixed workload (array arithmetic and an interpreted loop, one BLAS thread), best of 5,
+    measured once per process: the unit a student release carries the reference's times in, from the machine it
+    was built on to a student's."""
+    if not _CALIBRATION:
+        import time
+
+        from threadpoolctl import threadpool_limits
+
+        a = np.random.default_rng(0).standard_normal((192, 192)) * 0.05
+        samples = []
+        with threadpool_limits(1):
+            for _ in range(5):
+                start = time.process_time()
+                b, total = a, 0.0
+                for _ in range(24):
+                    b = np.tanh(b @ a) + np.exp(-b * b)
+                for i in range(200_000):
+                    total += i * 0.5
+                samples.append(time.process_time() - start)
+        _CALIBRATION.append(max(min(samples), 1e-6))
+    return _CALIBRATION[0]
+
+
+@dataclass
+class TimingBook:
+    """The reference's times per timed input, in calibration units: recorded where the reference runs
+    (``recording``), read back where it is absent (a student release). An entry: ``{"seconds": [samples],
+    "reached": what a training run reached}``."""
+
+    entries: dict = field(default_factory=dict)
+    recording: bool = False
+
+    @staticmethod
+    def key(ctx, *parts) -> str:
+        return f"{ctx.check.id}|{digest(parts).hex()}"
+
+    def record(self, key: str, seconds, reached=None) -> None:
+        if self.recording:
+            unit = calibration_seconds()
+            self.entries[key] = {"seconds": [s / unit for s in seconds], "reached": reached}
+
+    def lookup(self, key: str):
+        """(the reference's seconds here, what it reached), or raise Abort where nothing was recorded."""
+        entry = self.entries.get(key)
+        if entry is None:
+            raise Abort(Outcome.ERROR, "performance limit not checked: no reference time was recorded for this "
+                                       "input (this release was built before the check changed)")
+        unit = calibration_seconds()
+        return tuple(s * unit for s in entry["seconds"]), entry.get("reached")
+
+
 def reference_of(ctx):
-    """The trusted reference's executor, as the grader provides it (run under the student's conditions)."""
+    """The trusted reference's executor, as the grader provides it (run under the student's conditions), or
+    None where it is absent but its times were recorded (``ctx.timings``, a student release)."""
     try:
         return ctx.reference()
     except FileNotFoundError as exc:
+        if ctx.timings is not None and not ctx.timings.recording:
+            return None
         raise Abort(Outcome.ERROR, f"performance limit not checked: {exc}") from None
 
 
@@ -176,17 +237,25 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
     reference's first result).
     """
     reference = reference_of(ctx)
-    student, trusted = Side(ctx), Side(ctx, reference)
     args = dict(inputs)
+    if reference is None:
+        return (yield from _measure_against_recorded(ctx, function, args, limit, forward, cache_index,
+                                                     differentiable, keep))
+    student, trusted = Side(ctx), Side(ctx, reference)
+    book = ctx.timings if ctx.timings is not None and ctx.timings.recording else None
     if limit.repeats == 0 and forward is None:
         key = (id(reference), ctx.check.topic, function, digest(args))
         if key not in _TIMED_ONCE:  # best of a few: the first call in a process may run cold
             first = yield from trusted.run(function, args)
             for _ in range(ONCE_SAMPLES - 1):
+                if trusted.spent > WARM_ENOUGH:
+                    break
                 yield from trusted.run(function, args)
             _TIMED_ONCE[key] = (first, tuple(trusted.times))
             reference.forget()
         reference_first, reference_times = _TIMED_ONCE[key]
+        if book is not None:
+            book.record(TimingBook.key(ctx, function, args), reference_times)
         # The student's one timed call may be one another check already made (the same training run).
         student_first = yield from student.call(function, args, timed=True, reuse=True)
         return Timing(tuple(student.times), reference_times), student_first, reference_first
@@ -213,7 +282,43 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
         if enabled:
             gc.enable()
         reference.forget()
+    if book is not None:
+        book.record(TimingBook.key(ctx, function, args), trusted.times)
     return Timing(tuple(student.times), tuple(trusted.times)), student_first, reference_first
+
+
+def _measure_against_recorded(ctx, function, args, limit, forward, cache_index, differentiable, keep):
+    """``measure`` where only the reference's recorded times are at hand: the student's calls, timed as
+    usual, against those times scaled to this machine. Returns (timing, student's first result, None)."""
+    reference_times, _ = ctx.timings.lookup(TimingBook.key(ctx, function, args))
+    student = Side(ctx)
+    if limit.repeats == 0 and forward is None:
+        student_first = yield from student.call(function, args, timed=True, reuse=True)
+        return Timing(tuple(student.times), reference_times), student_first, None
+    upstream = ()
+    if forward is not None:
+        probe = yield from student.call(forward, args, timed=False, keep=cache_index)
+        value = probe.value
+        if type(value) not in (tuple, list) or len(value) <= cache_index:
+            ctx.fail(f"cannot time {function}(): {forward}() must first return its outputs and a cache")
+        upstream = ctx.upstream(*value[:differentiable])
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        student_first = yield from student.run(function, args, forward, cache_index, upstream, keep)
+        for _ in range(2 * limit.repeats):
+            if student.spent > limit.budget and student.samples >= 2:
+                break
+            if student.samples == limit.repeats + 1 and not _near(Timing(tuple(student.times), reference_times),
+                                                                  limit):
+                break
+            yield from student.run(function, args, forward, cache_index, upstream, keep)
+    except _BadForward as bad:
+        ctx.fail(f"cannot time {function}(): {bad.forward}() must first return its outputs and a cache")
+    finally:
+        if enabled:
+            gc.enable()
+    return Timing(tuple(student.times), reference_times), student_first, None
 
 
 def _near(timing: Timing, limit: Limit) -> bool:
@@ -235,11 +340,14 @@ def limit_body(function: str, limit: Limit, names: tuple, *, forward: str | None
     def body(ctx, inputs):
         timing, got, reference = yield from measure(ctx, function, inputs, limit, forward=forward, cache_index=cache_index,
                                           differentiable=differentiable, keep=len(names) - 1 if cache else None)
-        expected = reference.value if len(names) > 1 else (reference.value,)
-        expected = tuple(expected)
-        if cache:
-            expected = expected[:-1] + (ANY,)
-        problems = compare_returns(got.value, expected, names, function, DEFAULT)
+        # Right on the timing input first; a student release, which has no reference, leaves that to the
+        # other checks.
+        problems = []
+        if reference is not None:
+            expected = tuple(reference.value if len(names) > 1 else (reference.value,))
+            if cache:
+                expected = expected[:-1] + (ANY,)
+            problems = compare_returns(got.value, expected, names, function, DEFAULT)
         if problems:
             ctx.fail(f"{function}() must be right on the timing input before its speed counts: {'; '.join(problems)}")
         if timing.ratio > limit.factor:
@@ -277,17 +385,23 @@ def training_runs(ctx, train, key, *args):
     reference's result, student's seconds, reference's seconds), seconds of CPU time in the functions called.
     :class:`CannotTrain` raised by the student's run ends it."""
     reference = reference_of(ctx)
-    cached = (id(reference), ctx.check.id, key)
-    if cached not in _TRAINED:
-        trusted = Side(ctx, reference)
-        reached = yield from train(trusted, *args)
-        _TRAINED[cached] = (reached, trusted.spent)
-        reference.forget()
-    reference_reached, reference_seconds = _TRAINED[cached]
+    if reference is None:  # a student release: what the reference reached and its time, as recorded
+        seconds, reference_reached = ctx.timings.lookup(TimingBook.key(ctx, "training", key))
+        reference_seconds = seconds[0]
+    else:
+        cached = (id(reference), ctx.check.id, key)
+        if cached not in _TRAINED:
+            trusted = Side(ctx, reference)
+            reached = yield from train(trusted, *args)
+            _TRAINED[cached] = (reached, trusted.spent)
+            reference.forget()
+        reference_reached, reference_seconds = _TRAINED[cached]
+        if ctx.timings is not None:
+            ctx.timings.record(TimingBook.key(ctx, "training", key), [reference_seconds], reference_reached)
     student = Side(ctx)
     reached = yield from train(student, *args)
     return reached, reference_reached, student.spent, reference_seconds
 
 
-__all__ = ["CannotTrain", "Limit", "Side", "Timing", "limit_body", "measure", "reference_of", "returned_arrays",
-           "training_runs"]
+__all__ = ["CannotTrain", "Limit", "Side", "Timing", "TimingBook", "calibration_seconds", "limit_body", "measure",
+           "reference_of", "returned_arrays", "training_runs"]

@@ -10,6 +10,7 @@ import time
 
 from .. import __version__
 from ..core import Oracle, Report, run_check
+from ..core.perf import TimingBook
 from ..execution.inprocess import InProcessExecutor
 
 #: Seeds: public checks use PUBLIC_SEED; hidden checks use DLGRADE_HIDDEN_SEED (an instructor's secret) when set.
@@ -97,6 +98,14 @@ def selected_checks(topic, hidden: bool, only=None) -> list:
     return [c for c in topic.checks if (c.visibility == "public" or hidden) and (only is None or c.id in only)]
 
 
+def installed_release_timings():
+    """The reference's times a student release carries (perf.TimingBook), or None outside a release."""
+    from ..registry import student_release
+
+    release = student_release()
+    return TimingBook(release["reference_times"]) if release else None
+
+
 class Grader:
     """Runs topic checks against implementations, with one oracle for all of them.
 
@@ -106,7 +115,7 @@ class Grader:
     """
 
     def __init__(self, device: str = "auto", hidden: bool = False, timeout: float | None = None,
-                 cache_oracle: bool = False, reference=None, only=None):
+                 cache_oracle: bool = False, reference=None, only=None, timings=None):
         self.oracle = Oracle(device, cache=cache_oracle)  # a batch grader caches: same inputs for everyone
         self.hidden = hidden
         self.only = None if only is None else frozenset(only)
@@ -116,6 +125,9 @@ class Grader:
         default = override or (None if isinstance(reference, dict) else reference)
         self.reference = pathlib.Path(default).resolve() if default else None
         self.references = {t: pathlib.Path(f).resolve() for t, f in folders.items() if f and not override}
+        # The reference's recorded times (perf.TimingBook): to record while building a student release, or,
+        # in an installed release (which has no reference), what its speed limits are timed against.
+        self.timings = timings if timings is not None else installed_release_timings()
 
     def selected(self, topic) -> list:
         return selected_checks(topic, self.hidden, self.only)
@@ -134,7 +146,7 @@ class Grader:
         seed = PUBLIC_SEED if check.visibility == "public" else hidden_seed()
         start = time.perf_counter()
         verdict = run_check(check, executor, self.oracle, seed, self.timeout,
-                            reference=lambda: self.reference_for(executor, check.topic))
+                            reference=lambda: self.reference_for(executor, check.topic), timings=self.timings)
         return dataclasses.replace(verdict, seconds=time.perf_counter() - start)
 
     def grade(self, folder, topics, executor_factory=InProcessExecutor) -> Report:

@@ -32,6 +32,20 @@ def _plain(verdicts: dict, folder) -> dict:
 LONG_CHECK = 30.0
 
 
+def _callers(topic: str, function: str) -> set:
+    """The reference module's functions that call ``function``, directly or through others."""
+    import ast
+
+    tree = ast.parse((SOLUTIONS / f"{topic}.py").read_text())
+    uses = {node.name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            for node in tree.body if isinstance(node, ast.FunctionDef)}
+    found, grown = set(), {function}
+    while grown:
+        grown = {name for name, names in uses.items() if names & (grown | found) and name not in found} - {function}
+        found |= grown
+    return found
+
+
 def _entry(job: tuple) -> tuple[str, dict]:
     """One recording: (name, {check id: verdict}) for the solutions, the stubs, an alternative or a mutant."""
     kind, name, include_mutant_topics = job
@@ -46,8 +60,11 @@ def _entry(job: tuple) -> tuple[str, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_module(pathlib.Path(tmp), mutant.topic, mutant.source)
         function = mutant.fails.split("::")[1]
-        # The whole topic, to show collateral changes, but for other functions' long checks (training runs).
-        only = (lambda check: check.function == function or check.timeout < LONG_CHECK) \
+        # Its function's every check, and the public checks of the functions that call it (the only others
+        # whose verdicts it can change: collateral changes), but for long ones (training runs).
+        callers = _callers(mutant.topic, function)
+        only = (lambda check: check.function == function or (check.function in callers and check.visibility ==
+                                                                "public" and check.timeout < LONG_CHECK)) \
             if include_mutant_topics else mutant.fails
         return f"mutant:{mutant.name}", _plain(grade(folder, mutant.topic, hidden=True, only=only), folder)
 
@@ -67,7 +84,7 @@ def record(include_mutant_topics: bool = True, jobs: int | None = None) -> dict:
     if jobs == 1:
         return dict(map(_entry, work))
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return dict(pool.map(_entry, work, chunksize=4))
+        return dict(pool.map(_entry, work, chunksize=1))  # one at a time: the solutions take 20 s alone
 
 
 if __name__ == "__main__":
