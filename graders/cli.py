@@ -425,7 +425,8 @@ def cmd_release(args, console: Console) -> int:
         raise UsageError("a release holds whole topics: name topics, not functions or checks")
     console.print(f"timing the reference on every speed limit of {', '.join(topics)} ...", highlight=False)
     try:
-        summary = build_release(args.out, topics, title=args.title)
+        summary = build_release(args.out, topics, kit_files=kit_files(topics), references=reference_folders(),
+                                stub_files=stub_files(), load_topic=load_topic, title=args.title)
     except (FileExistsError, FileNotFoundError, ValueError) as err:
         raise UsageError(str(err)) from None
     console.print(f"release written to {args.out}: {summary['files']} files, {summary['timed_inputs']} timed inputs "

@@ -100,10 +100,10 @@ def selected_checks(topic, hidden: bool, only=None) -> list:
 
 def installed_release_timings():
     """The reference's times a student release carries (perf.TimingBook), or None outside a release."""
-    from ..registry import student_release
+    import json
 
-    release = student_release()
-    return TimingBook(release["reference_times"]) if release else None
+    marker = pathlib.Path(__file__).resolve().parents[1] / "release.json"  # registry.RELEASE_MARKER
+    return TimingBook(json.loads(marker.read_text())["reference_times"]) if marker.is_file() else None
 
 
 class Grader:

@@ -25,9 +25,9 @@ import shutil
 import tempfile
 
 from ..core.perf import TimingBook, calibration_seconds
-from ..registry import RELEASE_MARKER as MARKER
 from .gradescope import PYPROJECT, _dependencies
 
+MARKER = "release.json"  # registry.RELEASE_MARKER
 HIDDEN = 'visibility="hidden"'
 
 STUDENT_README = """# {title}
@@ -96,11 +96,10 @@ def leaked_bodies(tree: pathlib.Path, bodies: dict[str, str], shortest: int = 3)
             for path, text in texts.items() if body in text]
 
 
-def record_reference_times(topics: list[str], reference: dict, device: str = "cpu") -> dict:
+def record_reference_times(topics: list[str], reference: dict, load_topic, device: str = "cpu") -> dict:
     """Run the topics' public checks on the reference itself, recording the reference's time on every timed
     input (in calibration units), as a student release ships them."""
     from ..execution.inprocess import InProcessExecutor
-    from ..registry import load_topic
     from .grader import Grader
 
     book = TimingBook(recording=True)
@@ -120,19 +119,18 @@ def record_reference_times(topics: list[str], reference: dict, device: str = "cp
     return book.entries
 
 
-def build_release(out, topics: list[str], title: str = "Deep-learning exercises", device: str = "cpu") -> dict:
+def build_release(out, topics: list[str], *, kit_files: dict, references: dict, stub_files: dict, load_topic,
+                  title: str = "Deep-learning exercises", device: str = "cpu") -> dict:
     """Write the student release of ``topics`` into ``out`` (which must not exist yet, or be empty); returns
     a summary: files written, timed inputs recorded, calibration seconds here."""
-    from ..registry import kit_files, reference_folders, stub_files
-
     out = pathlib.Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty: choose a new folder for the release")
-    references = {t: f for t, f in reference_folders().items() if t in topics}
+    references = {t: f for t, f in references.items() if t in topics}
     if any(f is None for f in references.values()):
         raise FileNotFoundError("the reference solutions are not installed here: a release is built where they are")
-    timings = record_reference_times(topics, references, device)
-    files = {name: path for name, path in kit_files(topics).items()
+    timings = record_reference_times(topics, references, load_topic, device)
+    files = {name: path for name, path in kit_files.items()
              if not name.startswith("dlgrade/solutions/") and not name.startswith("dlgrade/course/solutions/")}
     out.parent.mkdir(parents=True, exist_ok=True)
     build = pathlib.Path(tempfile.mkdtemp(dir=out.parent, prefix=".tmp-release-"))
@@ -153,7 +151,7 @@ def build_release(out, topics: list[str], title: str = "Deep-learning exercises"
             + '\n[tool.setuptools.package-data]\n"*" = ["*.json", "*.md"]\n')
         exercises = build / "exercises"
         exercises.mkdir()
-        for name, path in stub_files().items():
+        for name, path in stub_files.items():
             if name == "conftest.py" or name.removesuffix(".py") in topics:
                 shutil.copyfile(path, exercises / name)
         (build / "README.md").write_text(STUDENT_README.format(title=title, topics=", ".join(topics)))
