@@ -269,10 +269,7 @@ def measure(ctx, function: str, inputs: dict, limit: Limit, *, forward: str | No
         student_first = yield from student.run(function, args, forward, cache_index, upstream, keep)
         reference_first = yield from trusted.run(function, args, forward, cache_index, upstream, keep)
         for _ in range(2 * limit.repeats):  # the second half only when the ratio is close to the limit
-            if student.spent > limit.budget and student.samples >= 2:
-                break
-            if student.samples == limit.repeats + 1 and not _near(Timing(tuple(student.times), tuple(trusted.times)),
-                                                                  limit):
+            if _sampled_enough(student, tuple(trusted.times), limit):
                 break
             yield from trusted.run(function, args, forward, cache_index, upstream, keep)
             yield from student.run(function, args, forward, cache_index, upstream, keep)
@@ -307,10 +304,7 @@ def _measure_against_recorded(ctx, function, args, limit, forward, cache_index, 
     try:
         student_first = yield from student.run(function, args, forward, cache_index, upstream, keep)
         for _ in range(2 * limit.repeats):
-            if student.spent > limit.budget and student.samples >= 2:
-                break
-            if student.samples == limit.repeats + 1 and not _near(Timing(tuple(student.times), reference_times),
-                                                                  limit):
+            if _sampled_enough(student, reference_times, limit):
                 break
             yield from student.run(function, args, forward, cache_index, upstream, keep)
     except _BadForward as bad:
@@ -319,6 +313,13 @@ def _measure_against_recorded(ctx, function, args, limit, forward, cache_index, 
         if enabled:
             gc.enable()
     return Timing(tuple(student.times), reference_times), student_first, None
+
+
+def _sampled_enough(student: "Side", reference_times: tuple, limit: Limit) -> bool:
+    """No further sample: the student's calls spent the budget, or the first half was not close to the limit."""
+    if student.spent > limit.budget and student.samples >= 2:
+        return True
+    return student.samples == limit.repeats + 1 and not _near(Timing(tuple(student.times), reference_times), limit)
 
 
 def _near(timing: Timing, limit: Limit) -> bool:
