@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import re
 import signal
 import sys
 
@@ -65,6 +66,13 @@ Rerun the same command to resume; only changed submissions are graded again.
   dlgrade release conv rnn --out week5 --title "Week 5: convolutions and recurrences"
 
 Students install it with `pip install ./class-release` and work in its exercises/ folder.
+{SELECTING}""",
+    "notebooks": f"""examples:
+  dlgrade notebooks --out course                    an nbgrader course: source/<topic>/<topic>.ipynb, nbgrader_config.py
+  dlgrade notebooks conv rnn --out course --assignment week5    both topics in one assignment
+  dlgrade notebooks --self-study --out my-notebooks             plain notebooks with inline checks (no nbgrader)
+
+Then, in the course folder: nbgrader generate_assignment conv; nbgrader autograde conv; nbgrader export.
 {SELECTING}""",
     "init": """examples:
   dlgrade init exercises && dlgrade check
@@ -150,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("select", nargs="*", metavar="NAME", help="topics to release (default: all)")
     release.add_argument("--out", required=True, metavar="DIR", help="a new folder for the release")
     release.add_argument("--title", default="Deep-learning exercises", help="the heading of the release's README")
+
+    notebooks = _subcommand(sub, "notebooks", "write the exercises as Jupyter notebooks: an nbgrader course "
+                            "(instructors) or notebooks for self-study", (select, course))
+    notebooks.add_argument("select", nargs="*", metavar="NAME", help="topics to write (default: all)")
+    notebooks.add_argument("--out", required=True, metavar="DIR", help="a new folder")
+    notebooks.add_argument("--self-study", action="store_true",
+                           help="notebooks of the stubs with a check cell after each function, for students")
+    notebooks.add_argument("--assignment", default=None, metavar="NAME",
+                           help="put every topic in one nbgrader assignment (default: one assignment per topic)")
+    notebooks.add_argument("--course-id", default="dlgrade", metavar="ID", help="nbgrader's course id")
 
     init = _subcommand(sub, "init", "write a workspace of exercise stubs to fill in", (course,))
     init.add_argument("folder", metavar="DIR", help="where to write the stubs (created if needed)")
@@ -436,6 +454,35 @@ def cmd_release(args, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_notebooks(args, console: Console) -> int:
+    from .grading.notebooks import build_course, build_self_study
+
+    topics, only = choose(args.select, args.keyword, hidden=False)
+    if only is not None:
+        raise UsageError("notebooks hold whole topics: name topics, not functions or checks")
+    if args.assignment is not None and not re.fullmatch(r"[A-Za-z0-9_-]+", args.assignment):
+        raise UsageError("--assignment: letters, digits, '_' and '-' only (nbgrader's rule for names)")
+    try:
+        if args.self_study:
+            summary = build_self_study(args.out, topics, stub_files=stub_files(), load_topic=load_topic)
+        else:
+            summary = build_course(args.out, topics, stub_files=stub_files(), references=reference_folders(),
+                                   load_topic=load_topic, course=args.course_id, assignment=args.assignment)
+    except (FileExistsError, FileNotFoundError, ValueError) as err:
+        raise UsageError(str(err)) from None
+    out = pathlib.Path(args.out)
+    console.print(f"wrote {len(summary['notebooks'])} notebooks into {out}", highlight=False)
+    if args.self_study:
+        console.print(f"Open them in Jupyter (jupyter lab {out}): fill in a function, run its cell, then the "
+                      "check cell after it.", highlight=False)
+    else:
+        first = summary["notebooks"][0].split("/")[1]
+        console.print(f"Next, in {out}: nbgrader generate_assignment {first}  (the students' copy lands in "
+                      f"release/{first}/); collect into submitted/<student>/{first}/, then nbgrader autograde "
+                      f"{first}; nbgrader export", highlight=False)
+    return EXIT_OK
+
+
 def cmd_autograde(args, console: Console) -> int:
     from .grading.gradescope import autograde
 
@@ -483,7 +530,7 @@ def make_console(stderr: bool = False) -> Console:
 
 
 COMMANDS = {"check": cmd_check, "list": cmd_list, "grade": cmd_grade, "gradescope": cmd_gradescope,
-            "release": cmd_release, "autograde": cmd_autograde, "init": cmd_init}
+            "release": cmd_release, "notebooks": cmd_notebooks, "autograde": cmd_autograde, "init": cmd_init}
 
 
 def main(argv=None) -> int:

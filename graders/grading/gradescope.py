@@ -178,7 +178,7 @@ def _submission(folder: pathlib.Path):
 
     entries = [e for e in folder.iterdir() if not e.name.startswith(".")] if folder.is_dir() else []
     zips = [e for e in entries if e.is_file() and e.name.lower().endswith(".zip")]
-    if len(zips) == 1 and not any(e.name.endswith(".py") for e in entries):
+    if len(zips) == 1 and not any(e.name.endswith((".py", ".ipynb")) for e in entries):
         return Submission("submission", zips[0].name, "zip", str(zips[0]), content_hash(zip_modules(zips[0])))
     return Submission("submission", folder.name, "folder", str(folder), content_hash(folder_modules(folder)))
 

@@ -49,32 +49,87 @@ def is_module_name(name: str) -> bool:
     return name.endswith(".py") and not name.startswith(".") and "/" not in name and "\\" not in name and "\0" not in name
 
 
-def folder_root(folder: pathlib.Path) -> pathlib.Path:
-    """The folder holding the modules: ``folder`` itself or the one folder it wraps them in."""
+def is_notebook_name(name: str) -> bool:
+    """A Jupyter notebook, graded as the module of its definitions (``conv.ipynb`` as ``conv.py``)."""
+    return is_module_name(name[: -len(".ipynb")] + ".py") if name.endswith(".ipynb") else False
+
+
+def _holds_modules(names) -> bool:
+    return any(is_module_name(n) or is_notebook_name(n) for n in names)
+
+
+def as_modules(files: dict[str, bytes]) -> dict[str, bytes]:
+    """A submission's modules from its files (name -> bytes): .py files as they are, each notebook as the module
+    of its definitions (execution/notebook_source.py). One name from two files is refused."""
+    from ..execution.notebook_source import NotebookError, module_from_notebook
+
+    modules = {}
+    for name, data in sorted(files.items()):
+        if is_notebook_name(name):
+            target = name[: -len(".ipynb")] + ".py"
+            try:
+                data = module_from_notebook(data).encode()
+            except NotebookError as err:
+                raise SubmissionError(f"{name}: {err}") from None
+        else:
+            target = name
+        if target in modules:
+            raise SubmissionError(f"two files give the module {target} (a .py and an .ipynb, or one in two "
+                                  "folders): keep one")
+        modules[target] = data
+    return modules
+
+
+def module_folders(folder: pathlib.Path) -> list[pathlib.Path]:
+    """The folders holding a submission's modules (<topic>.py or <topic>.ipynb): ``folder`` itself, the one
+    folder it wraps them in, or, as nbgrader's ``submitted/<student>/`` holds them, one folder per assignment."""
     root = folder
     for _ in range(MAX_WRAPPING + 1):
         entries = [e for e in root.iterdir() if not IGNORED.match(e.name)]
-        if any(e.is_file() and is_module_name(e.name) for e in entries):
-            return root
+        if _holds_modules(e.name for e in entries if e.is_file()):
+            return [root]
         folders = [e for e in entries if e.is_dir() and not e.is_symlink()]
-        if len(folders) != 1:  # a README beside the one folder is fine
-            break
-        root = folders[0]
-    raise SubmissionError("no Python modules found (expected <topic>.py files, e.g. activations.py)")
+        if len(folders) == 1:  # a README beside the one folder is fine
+            root = folders[0]
+            continue
+        holding = [f for f in sorted(folders) if _holds_modules(e.name for e in f.iterdir() if e.is_file())]
+        if holding:
+            return holding
+        break
+    raise SubmissionError("no Python modules found (expected <topic>.py files, e.g. activations.py, or "
+                          "<topic>.ipynb notebooks)")
+
+
+def folder_root(folder: pathlib.Path) -> pathlib.Path:
+    """The one folder holding the modules, where a submission is a plain folder of .py files an executor can
+    read in place; else (notebooks, several folders) None: its modules are written to a temp folder."""
+    folders = module_folders(folder)
+    if len(folders) == 1 and not any(is_notebook_name(e.name) for e in folders[0].iterdir()):
+        return folders[0]
+    return None
 
 
 def folder_modules(folder: pathlib.Path) -> dict[str, bytes]:
-    """The top-level modules of a submission folder (what an executor reads), bounded in size."""
-    root = folder_root(folder)
-    modules, total = {}, 0
-    for entry in sorted(root.iterdir()):
-        if not is_module_name(entry.name) or entry.is_symlink() or not entry.is_file():
-            continue
-        total += entry.stat().st_size
-        if total > MAX_MODULE_BYTES or len(modules) >= MAX_SUBMISSION_FILES:
-            raise SubmissionError(f"too large: the modules hold over {MAX_MODULE_BYTES // 2**20} MB together, or "
-                                  f"over {MAX_SUBMISSION_FILES} modules")
-        modules[entry.name] = entry.read_bytes()
+    """The modules of a submission folder (what an executor reads), bounded in size."""
+    files, total = {}, 0
+    for root in module_folders(folder):
+        for entry in sorted(root.iterdir()):
+            if not (is_module_name(entry.name) or is_notebook_name(entry.name)) or entry.is_symlink() \
+                    or not entry.is_file():
+                continue
+            total += entry.stat().st_size
+            if total > MAX_SUBMISSION_BYTES or len(files) >= MAX_SUBMISSION_FILES:
+                raise SubmissionError(f"too large: the modules hold over {MAX_SUBMISSION_BYTES // 2**20} MB "
+                                      f"together, or over {MAX_SUBMISSION_FILES} modules")
+            if entry.name in files:
+                raise SubmissionError(f"two folders hold {entry.name}: keep one")
+            files[entry.name] = entry.read_bytes()
+    return _bounded(as_modules(files))
+
+
+def _bounded(modules: dict[str, bytes]) -> dict[str, bytes]:
+    if sum(len(data) for data in modules.values()) > MAX_MODULE_BYTES:
+        raise SubmissionError(f"too large: the modules hold over {MAX_MODULE_BYTES // 2**20} MB together")
     return modules
 
 
@@ -108,19 +163,19 @@ def zip_modules(path: pathlib.Path) -> dict[str, bytes]:
         prefix = ""
         for _ in range(MAX_WRAPPING + 1):
             here = {n[len(prefix):] for n in visible if n.startswith(prefix)}
-            if any("/" not in n and is_module_name(n) for n in here):
+            if _holds_modules(n for n in here if "/" not in n):
                 break
             tops = {n.split("/")[0] for n in here if "/" in n}  # a README beside the one folder is fine
             if len(tops) != 1:
-                raise SubmissionError("no Python modules found in the zip (expected <topic>.py files, "
-                                      "at its top level or in one folder)")
+                raise SubmissionError("no Python modules found in the zip (expected <topic>.py files or "
+                                      "<topic>.ipynb notebooks, at its top level or in one folder)")
             prefix += tops.pop() + "/"
         else:
             raise SubmissionError("no Python modules found in the zip")
-        modules = {}
+        found = {}
         for name, info in sorted(visible.items()):
             rest = name[len(prefix):]
-            if not name.startswith(prefix) or "/" in rest or not is_module_name(rest):
+            if not name.startswith(prefix) or "/" in rest or not (is_module_name(rest) or is_notebook_name(rest)):
                 continue
             try:
                 with archive.open(info) as handle:
@@ -129,10 +184,8 @@ def zip_modules(path: pathlib.Path) -> dict[str, bytes]:
                 raise SubmissionError(f"cannot read {name!r} from the zip: {err}") from None
             if len(data) > info.file_size:
                 raise SubmissionError(f"{name!r} is larger than the zip declares")
-            modules[rest] = data
-        if sum(len(data) for data in modules.values()) > MAX_MODULE_BYTES:
-            raise SubmissionError(f"too large: the zip's modules hold over {MAX_MODULE_BYTES // 2**20} MB together")
-        return modules
+            found[rest] = data
+        return _bounded(as_modules(found))
 
 
 def content_hash(modules: dict[str, bytes]) -> str:
@@ -220,11 +273,16 @@ def scan(submissions_dir) -> list[Submission]:
 
 @contextlib.contextmanager
 def materialize(submission: Submission):
-    """A folder holding the submission's modules: the folder itself, or a zip's modules in a temp dir."""
+    """A folder holding the submission's modules: a plain folder of .py files itself; else (a zip, notebooks,
+    one folder per assignment) its modules written to a temp folder."""
     if submission.kind == "folder":
-        yield folder_root(pathlib.Path(submission.path))
-        return
-    modules = zip_modules(pathlib.Path(submission.path))
+        root = folder_root(pathlib.Path(submission.path))
+        if root is not None:
+            yield root
+            return
+        modules = folder_modules(pathlib.Path(submission.path))
+    else:
+        modules = zip_modules(pathlib.Path(submission.path))
     with tempfile.TemporaryDirectory(prefix=f"{UNPACKED_PREFIX}{os.getpid()}-") as tmp:
         folder = pathlib.Path(tmp, "submission")
         folder.mkdir()

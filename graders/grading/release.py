@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import pathlib
 import shutil
-import tempfile
 
 from ..core.perf import TimingBook, calibration_seconds
 from .gradescope import PYPROJECT, _dependencies
+from .reports import new_folder
 
 MARKER = "release.json"  # registry.RELEASE_MARKER
 HIDDEN = 'visibility="hidden"'
@@ -132,9 +131,7 @@ def build_release(out, topics: list[str], *, kit_files: dict, references: dict, 
     timings = record_reference_times(topics, references, load_topic, device)
     files = {name: path for name, path in kit_files.items()
              if not name.startswith("dlgrade/solutions/") and not name.startswith("dlgrade/course/solutions/")}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build = pathlib.Path(tempfile.mkdtemp(dir=out.parent, prefix=".tmp-release-"))
-    try:
+    with new_folder(out, "the release") as build:
         for name, path in files.items():
             target = build / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -158,12 +155,6 @@ def build_release(out, topics: list[str], *, kit_files: dict, references: dict, 
         leaks = [leak for folder in set(references.values()) for leak in leaked_bodies(build, function_bodies(folder))]
         if leaks:
             raise RuntimeError("the release would hold reference code: " + "; ".join(leaks))
-        if out.exists():
-            out.rmdir()
-        os.replace(build, out)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
     return {"files": sum(1 for p in out.rglob("*") if p.is_file()), "timed_inputs": len(timings),
             "calibration_seconds": marker["calibration_seconds"]}
 

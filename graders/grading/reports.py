@@ -6,8 +6,11 @@ and score only.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pathlib
+import shutil
 import tempfile
 from collections import OrderedDict
 
@@ -127,6 +130,26 @@ def _umask() -> int:
         _UMASK.append(os.umask(0o022))
         os.umask(_UMASK[0])
     return _UMASK[0]
+
+
+@contextlib.contextmanager
+def new_folder(out, what: str = "the output"):
+    """A temp folder beside ``out`` to build ``out`` in, renamed to ``out`` when the block ends without error
+    (removed when it raises): nothing half-written is left. ``out`` must not exist, or be empty."""
+    out = pathlib.Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out} exists and is not empty: choose a new folder for {what}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build = pathlib.Path(tempfile.mkdtemp(dir=out.parent, prefix=f".tmp-{out.name}-"))
+    try:
+        yield build
+        os.chmod(build, 0o777 & ~_umask())  # mkdtemp's 0700 is no folder to hand out
+        if out.exists():
+            out.rmdir()
+        os.replace(build, out)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
 
 
 def write_text_atomic(path, text: str) -> None:
