@@ -114,3 +114,29 @@ def unpack_autograder(archive, root):
     for name in ("setup.sh", "run_autograder"):
         (root / "source" / name).chmod(0o755)
     return root
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args, cwd=None) -> Ran:
+    """The `dlgrade` command run in this process, as subprocess.run would report it: for tests of what it
+    chooses and refuses, where a process of its own would only add its start-up (the command's grading
+    workers and sandboxes are processes of their own either way)."""
+    import contextlib
+    import io
+    import os
+
+    from dlgrade.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main([str(a) for a in args])
+        except SystemExit as exit:  # argparse's own errors and --help
+            status = exit.code
+    return Ran(status, out.getvalue(), err.getvalue())

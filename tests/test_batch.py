@@ -15,7 +15,7 @@ import pytest
 from dlgrade.registry import available_topics
 from dlgrade.execution.loading import MAX_MODULE_BYTES
 from dlgrade.grading.intake import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES, scan
-from tests.support import ROOT, SOLUTIONS, grade, unpack_autograder, write_module
+from tests.support import ROOT, SOLUTIONS, grade, run_cli, unpack_autograder, write_module
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox's kernel guards are Linux features")
 # The foundation topics: fast, and independent of topics still being written.
@@ -330,7 +330,7 @@ def test_zip_safety_and_layouts(tmp_path):
     (("grade", "solutions"), "--out"),
 ])
 def test_grade_usage_errors_exit_2(args, fragment):
-    result = dlgrade(*args)
+    result = run_cli(*args, cwd=ROOT)
     assert result.returncode == 2
     assert fragment in result.stdout + result.stderr
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dlgrade.registry import CURRICULUM, available_topics
-from tests.support import EXERCISES, ROOT, SOLUTIONS, write_module
+from tests.support import EXERCISES, ROOT, SOLUTIONS, run_cli, write_module
 
 PLANNED = [t for t in CURRICULUM if t not in available_topics()]
 
@@ -114,7 +114,7 @@ def test_summary_separates_stubs_and_the_exit_status_says_which(tmp_path):
     (["softmax_cross_entropy", "-k", "not fast"], None),
 ])
 def test_choose_by_topic_function_check_or_k(words, expected):
-    result = run("check", *words, "--impl", str(SOLUTIONS), "--format", "json")
+    result = run_cli("check", *words, "--impl", str(SOLUTIONS), "--format", "json")
     assert result.returncode == 0, result.stdout + result.stderr
     chosen = {v["check_id"] for v in json.loads(result.stdout)["verdicts"]}
     if expected is None:
@@ -130,7 +130,7 @@ def test_choose_by_topic_function_check_or_k(words, expected):
     (["--topics", "conv"], "--topics is gone: name topics as words, e.g. dlgrade check conv"),
 ])
 def test_bad_choices_exit_2_with_a_hint(words, fragment):
-    result = run("check", *words, "--impl", str(SOLUTIONS))
+    result = run_cli("check", *words, "--impl", str(SOLUTIONS))
     assert result.returncode == 2 and fragment in result.stdout + result.stderr, result.stdout + result.stderr
 
 
@@ -165,10 +165,10 @@ def test_piped_output_keeps_whole_lines(tmp_path):
 
 
 def test_list_as_json():
-    data = json.loads(run("list", "--format", "json").stdout)
+    data = json.loads(run_cli("list", "--format", "json").stdout)
     functions = {(f["topic"], f["function"]) for f in data["functions"]}
     assert ("conv", "conv2d_forward") in functions and data["not_graded_yet"] == PLANNED
-    relu = json.loads(run("list", "relu_forward", "--format", "json").stdout)["functions"]
+    relu = json.loads(run_cli("list", "relu_forward", "--format", "json").stdout)["functions"]
     assert [f["function"] for f in relu] == ["relu_forward"]
     assert {c["visibility"] for c in relu[0]["checks"]} == {"public", "hidden"}
 
