@@ -31,6 +31,16 @@ class FunctionInfo:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class Practice:
+    """What interview practice (``dlgrade practice``) offers on one function: hints that escalate (the idea,
+    then the formula, then the shape of the code; never the code itself) and follow-up questions an
+    interviewer would ask once it works, each with its answer."""
+
+    hints: tuple[str, ...]
+    questions: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class Topic:
     name: str
@@ -38,11 +48,13 @@ class Topic:
     difficulty: str = "medium"
     checks: list[Check] = field(default_factory=list)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    practice: dict[str, Practice] = field(default_factory=dict)
 
     def extended(self, *others: "Topic") -> "Topic":
         """This topic with the checks (and functions) of ``others`` added: an instructor's own checks of a
         topic, declared in a module of their own. Neither topic is changed."""
-        merged = Topic(self.name, self.title, self.difficulty, list(self.checks), dict(self.functions))
+        merged = Topic(self.name, self.title, self.difficulty, list(self.checks), dict(self.functions),
+                       dict(self.practice))
         for other in others:
             taken = {c.id for c in merged.checks}
             clashes = [c.id for c in other.checks if c.id in taken]
@@ -51,6 +63,7 @@ class Topic:
             merged.checks += other.checks
             for name, info in other.functions.items():
                 merged.functions.setdefault(name, info)
+            merged.practice.update(other.practice)
         return merged
 
     # -- registration -------------------------------------------------------------
@@ -71,6 +84,15 @@ class Topic:
     def about(self, function: str, summary: str, difficulty: str | None = None) -> None:
         """Say what a function is about (shown by `dlgrade list`) and how hard it is."""
         self._function(function, difficulty).summary = summary
+
+    def hints(self, function: str, *hints: str, questions=()) -> None:
+        """Declare ``function``'s practice hints, in the order they are given out, and its follow-up
+        questions as (question, answer) pairs."""
+        if function not in self.functions:
+            raise ValueError(f"{self.name} declares no check of {function}(): declare its checks first")
+        if not hints or any(not h.strip() for h in hints):
+            raise ValueError(f"{function}(): hints must be non-empty text")
+        self.practice[function] = Practice(tuple(hints), tuple((q, a) for q, a in questions))
 
     def checks_for(self, visibility: str | None = None) -> list[Check]:
         return [c for c in self.checks if visibility is None or c.visibility == visibility]

@@ -130,14 +130,11 @@ class StubModule:
         self.setup = [line for n in self.tree.body if not isinstance(n, ast.FunctionDef)
                       and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
                       for line in _segment(self.lines, n)]
-        self.shared = {name for n in self.tree.body for name in _bound(n)} if self.tree.body else set()
+        self.shared = {name for n in self.tree.body for name in _bound(n)}  # what every cell may use
 
     def header(self, fn: ast.FunctionDef) -> list[str]:
         """The ``def`` line(s) and a one-line docstring (the whole one is the markdown cell above)."""
-        first_body = fn.body[0]
-        start = fn.lineno - 1
-        end = (first_body.lineno - 1) if ast.get_docstring(fn) is None else fn.body[0].lineno - 1
-        header = self.lines[start:end]
+        header = self.lines[fn.lineno - 1:fn.body[0].lineno - 1]
         summary = (ast.get_docstring(fn) or "").strip().splitlines()
         if summary:
             header.append(f'    """{summary[0].rstrip().rstrip(chr(34))}"""')
