@@ -11,7 +11,7 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
+from . import __version__, practice_cli
 from .registry import (CURRICULUM, TopicsError, add_course_folder, available_topics, kit_files, load_topic,
                        planned_topics, reference_folders, stub_files, student_release, topic_modules, topic_sources)
 
@@ -74,6 +74,7 @@ Students install it with `pip install ./class-release` and work in its exercises
 
 Then, in the course folder: nbgrader generate_assignment conv; nbgrader autograde conv; nbgrader export.
 {SELECTING}""",
+    "practice": practice_cli.HELP,
     "init": """examples:
   dlgrade init exercises && dlgrade check
   dlgrade init ~/dl-practice --force      overwrite stubs already there""",
@@ -168,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.add_argument("--assignment", default=None, metavar="NAME",
                            help="put every topic in one nbgrader assignment (default: one assignment per topic)")
     notebooks.add_argument("--course-id", default="dlgrade", metavar="ID", help="nbgrader's course id")
+
+    practice_cli.add_parser(sub, lambda sub, name, help: _subcommand(sub, name, help, (course,)))
 
     init = _subcommand(sub, "init", "write a workspace of exercise stubs to fill in", (course,))
     init.add_argument("folder", metavar="DIR", help="where to write the stubs (created if needed)")
@@ -483,6 +486,13 @@ def cmd_notebooks(args, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_practice(args, console: Console) -> int:
+    try:
+        return practice_cli.run(args, console)
+    except ValueError as err:  # PracticeError, a choice that matches nothing, a bad $DLGRADE_NOW
+        raise UsageError(str(err)) from None
+
+
 def cmd_autograde(args, console: Console) -> int:
     from .grading.gradescope import autograde
 
@@ -530,7 +540,7 @@ def make_console(stderr: bool = False) -> Console:
 
 
 COMMANDS = {"check": cmd_check, "list": cmd_list, "grade": cmd_grade, "gradescope": cmd_gradescope,
-            "release": cmd_release, "notebooks": cmd_notebooks, "autograde": cmd_autograde, "init": cmd_init}
+            "release": cmd_release, "notebooks": cmd_notebooks, "practice": cmd_practice, "autograde": cmd_autograde, "init": cmd_init}
 
 
 def main(argv=None) -> int:

@@ -24,18 +24,13 @@ import sys
 import tempfile
 import warnings
 
-from .core.verdicts import Outcome, Verdict
+from .core.verdicts import Verdict
+from .grading.reports import verdict_lines
 from .execution.notebook_source import module_from_cells
 from .registry import available_topics, load_topic, reference_folders
 
 #: A notebook check's temp folder: ``dlgrade-notebook-<pid>-...``, removed when the check ends.
 FOLDER_PREFIX = "dlgrade-notebook-"
-MARK = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERROR", Outcome.TIMEOUT: "TIMEOUT",
-        Outcome.NOT_IMPLEMENTED: "TODO", Outcome.FORBIDDEN: "FORBIDDEN"}
-
-
-def _points(x: float) -> str:
-    return f"{x:g}"
 
 
 @dataclasses.dataclass
@@ -61,20 +56,7 @@ class CheckResult:
         return CheckResult(self.verdicts + other.verdicts, self.notes + other.notes)
 
     def lines(self) -> list[str]:
-        lines = []
-        for v in self.verdicts:
-            head = f"{MARK[v.outcome]:<9} {v.function}::{v.check}" + " (hidden)" * (v.visibility == "hidden")
-            lines.append(f"{head}  {_points(v.score)}/{_points(v.max_score)}")
-            if not v.passed:
-                message = v.student_message() if v.outcome is not Outcome.NOT_IMPLEMENTED else \
-                    f"{v.function}() still raises NotImplementedError: fill in its body, run its cell, check again"
-                lines += ["          " + line for line in message.splitlines()]
-                printed = v.student_output(2000)
-                if printed:
-                    lines += ["          printed by your code:"] + ["            " + x for x in printed.splitlines()]
-        lines.append(f"score: {_points(self.score)}/{_points(self.max_score)}")
-        lines += [f"note from the grader: {n}" for n in self.notes]
-        return lines
+        return verdict_lines(self.verdicts) + [f"note from the grader: {n}" for n in self.notes]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())

@@ -78,6 +78,30 @@ def print_table(report: Report, console: Console | None = None, verbose: bool = 
                   f"in {report.seconds:.1f} s; oracle: torch {report.meta.get('torch')} on {report.meta.get('device')}")
 
 
+#: A verdict's mark in one-line-per-check renderings (a notebook cell, practice).
+MARK = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERROR", Outcome.TIMEOUT: "TIMEOUT",
+        Outcome.NOT_IMPLEMENTED: "TODO", Outcome.FORBIDDEN: "FORBIDDEN"}
+
+
+def verdict_lines(verdicts) -> list[str]:
+    """One line per check (mark, function::check, points), the reason under a failing one and what the code
+    printed then; the total last. Hidden checks say their name and score only."""
+    lines = []
+    for v in verdicts:
+        head = f"{MARK[v.outcome]:<9} {v.function}::{v.check}" + " (hidden)" * (v.visibility == "hidden")
+        lines.append(f"{head}  {_points(v.score)}/{_points(v.max_score)}")
+        if v.passed:
+            continue
+        message = v.student_message() if v.outcome is not Outcome.NOT_IMPLEMENTED else \
+            f"{v.function}() still raises NotImplementedError: fill in its body and check again"
+        lines += ["          " + line for line in message.splitlines()]
+        printed = v.student_output(SHOWN_OUTPUT)
+        if printed:
+            lines += ["          printed by your code:"] + ["            " + x for x in printed.splitlines()]
+    lines.append(f"score: {_points(sum(v.score for v in verdicts))}/{_points(sum(v.max_score for v in verdicts))}")
+    return lines
+
+
 def print_outputs(report: Report, console: Console, printed: str = "failures") -> None:
     """What the student's code printed, check by check, as pytest's "Captured stdout" sections."""
     if printed == "none":

@@ -155,3 +155,84 @@ for name, spatial in (("batchnorm", False), ("spatial_batchnorm", True)):
     body = _over_steps(f"{name}_forward")
     TOPIC.check(f"{name}_forward", "running_stats_over_steps", inputs=bn_inputs(spatial, steps=3), max_examples=10,
                 mistakes=TRAIN_MISTAKES + EVAL_MISTAKES)(body)
+
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("batchnorm_forward",
+            "The idea: in training, standardize each feature (column) with the batch's own mean and variance, "
+            "then scale by gamma and shift by beta, and blend the batch statistics into the running estimates. "
+            "In eval, standardize with the running estimates instead and hand them back unchanged, as new arrays.",
+            "The formula: mu = mean over the N rows and var = biased variance (divide by N), both (D,); "
+            "x_hat = (x - mu) / sqrt(var + eps), (N, D); out = gamma * x_hat + beta. Running update: "
+            "new = (1 - momentum) * old + momentum * stat, where the variance's stat is the unbiased "
+            "var * N / (N - 1).",
+            "The shape of the code: branch on train to choose which (mean, var) pair normalizes; compute "
+            "1 / sqrt(var + eps) once and broadcast the (D,) vectors over (N, D); build the running statistics "
+            "as fresh expressions (np.copy in eval), never with +=; cache x_hat, gamma and the inverse std. "
+            "Pitfall: np.var has ddof=0, right for the output, wrong for running_var.",
+            questions=[("Why does PyTorch normalize with the biased variance but track the unbiased one?",
+                        "The batch is standardized with its own statistics, which the divide-by-N variance "
+                        "describes exactly; the running variance estimates the population variance used at eval, "
+                        "for which N - 1 is the unbiased estimator. The two agree as N grows."),
+                       ("What happens at batch size 1 in training, and what do you use for tiny batches?",
+                        "The variance is 0, x_hat is 0 and every output equals beta, and the unbiased variance "
+                        "divides by zero; PyTorch raises 'Expected more than 1 value per channel when training'. "
+                        "Use LayerNorm or GroupNorm (no batch dependence), SyncBatchNorm, or frozen statistics.")])
+TOPIC.hints("batchnorm_backward",
+            "The idea: dbeta and dgamma are column sums. For dx, the batch mean and variance depend on every row, "
+            "so the gradient reaches x[n, d] by three paths: directly through x_hat, through the mean and through "
+            "the variance; summed, they simplify to one expression.",
+            "The formula: with inv_std = 1 / sqrt(var + eps) of shape (D,): dbeta = sum_n dout, "
+            "dgamma = sum_n dout * x_hat, and dx = gamma * inv_std * (dout - mean_n(dout) - "
+            "x_hat * mean_n(dout * x_hat)), shape (N, D); the means run over the batch axis.",
+            "The shape of the code: unpack the cache; two sums over axis 0 give dbeta and dgamma, and they are "
+            "exactly the column sums the dx formula needs (divide them by N = dout.shape[0]); dx is then one "
+            "broadcast expression of (N, D) and (D,) arrays. Pitfall: gamma * inv_std * dout alone is the "
+            "eval-mode gradient; check on a 3 x 2 input against finite differences.",
+            questions=[("Why is every column sum of dx zero?",
+                        "Adding a constant to a column of x shifts the batch mean by the same amount and leaves "
+                        "the output unchanged, so the gradient is orthogonal to that direction. Likewise "
+                        "sum_n dx * x_hat is nearly zero, exactly so as eps -> 0, because scaling a column cancels."),
+                       ("What is dx when the statistics are constants (eval mode, or frozen BN when fine-tuning)?",
+                        "dx = gamma * dout / sqrt(running_var + eps): a per-feature scaling, since mean and "
+                        "variance no longer depend on x. dgamma and dbeta are the same column sums, with x_hat "
+                        "taken from the running statistics.")])
+TOPIC.hints("spatial_batchnorm_forward",
+            "The idea: a channel is one feature whose N * H * W values share one mean and one variance. With the "
+            "channel axis moved last and the other three flattened into rows, this is batchnorm_forward unchanged.",
+            "The formula: M = N * H * W; mu_c and var_c (biased, divide by M) over x[:, c, :, :]; "
+            "out[n, c, h, w] = gamma_c * (x[n, c, h, w] - mu_c) / sqrt(var_c + eps) + beta_c; the running "
+            "variance takes var_c * M / (M - 1).",
+            "The shape of the code: transpose (N, C, H, W) to (N, H, W, C), reshape to (M, C), call "
+            "batchnorm_forward, reshape its output to (N, H, W, C) and transpose back with the inverse permutation "
+            "(0, 3, 1, 2); the running statistics and the cache pass through. (Or reduce over axes (0, 2, 3) with "
+            "keepdims.) Pitfall: a reshape to (-1, C) without the transpose mixes channels.",
+            questions=[("Why one statistic per channel and not one per (c, h, w) position?",
+                        "A filter is shared across positions, so its channel should be normalized the same way "
+                        "everywhere: that keeps the layer translation-equivariant and gives M = N * H * W samples "
+                        "per estimate instead of N. It also lets training run at N = 1 when H * W > 1."),
+                       ("How is eval-mode BatchNorm removed at inference?",
+                        "It is a fixed per-channel affine map, scale a = gamma / sqrt(running_var + eps) and shift "
+                        "beta - a * running_mean, so it folds into the preceding conv: multiply filter f by a_f "
+                        "and set its bias to a_f * (b_f - running_mean_f) + beta_f. The conv needs no bias of its "
+                        "own in training: the mean subtraction cancels it and beta replaces it.")])
+TOPIC.hints("spatial_batchnorm_backward",
+            "The idea: undo the forward's layout trick: bring dout into the same (M, C) row order, reuse "
+            "batchnorm_backward with the forward's cache, and restore dx's layout; dgamma and dbeta then already "
+            "sum over N, H and W.",
+            "The formula: per channel c over its M = N * H * W values: dbeta_c = sum dout, "
+            "dgamma_c = sum dout * x_hat, dx = gamma_c * inv_std_c * (dout - mean(dout) - x_hat * "
+            "mean(dout * x_hat)), every sum and mean over n, h and w together.",
+            "The shape of the code: the same transpose to (N, H, W, C) and reshape to (M, C) for dout, one call of "
+            "batchnorm_backward, then reshape dx to (N, H, W, C) and transpose with (0, 3, 1, 2). Pitfall: the "
+            "cached x_hat is in the (M, C) row order, so dout must be laid out identically; check that dx.shape "
+            "equals dout.shape and test with H != W and C > 1.",
+            questions=[("What does the transpose-and-reshape cost, and how do you avoid it?",
+                        "The transpose is a view, but reshaping the non-contiguous result copies all N * C * H * W "
+                        "values, in the forward and again in the backward. Reductions over axes (0, 2, 3) with "
+                        "keepdims and (C, 1, 1) broadcasting work in place on NCHW, as cuDNN's kernels do."),
+                       ("How do LayerNorm, InstanceNorm and GroupNorm differ from this?",
+                        "Only the reduction set: LayerNorm per sample over (C, H, W), InstanceNorm per (n, c) over "
+                        "(H, W), GroupNorm per (n, group) over the group's channels and (H, W). The backward formula "
+                        "is the same with M the group's size; none depends on the batch, so train and eval agree "
+                        "and they keep no running statistics by default.")])

@@ -197,3 +197,149 @@ TOPIC.layer_limits("conv2d", inputs={"x": RNG.standard_normal((8, 4, 24, 24)), "
 POOL_INPUT = {"x": RNG.standard_normal((8, 8, 24, 24)), "kernel_size": 2, "stride": 1}
 TOPIC.layer_limits("max_pool2d", inputs=POOL_INPUT, factor=(10, 20), hint=POOL_HINT)
 TOPIC.layer_limits("avg_pool2d", inputs=POOL_INPUT, factor=20, hint=POOL_HINT)
+
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("conv2d_forward",
+            "The idea: slide each of the F filters over the zero-padded input with the given stride; every output "
+            "is the dot product of one filter with the C x KH x KW patch under it, plus that filter's bias. It is "
+            "cross-correlation (no kernel flip). Vectorize by gathering all patches at once and contracting them "
+            "with the filters in one product.",
+            "The formula: H_out = (H + 2p - KH) // s + 1, W_out likewise; out[n, f, i, j] = b[f] + "
+            "sum_{c,u,v} w[f, c, u, v] * x_pad[n, c, i*s + u, j*s + v]. As im2col: columns (N, C*KH*KW, "
+            "H_out*W_out), filters reshaped to (F, C*KH*KW), out = filters @ columns, reshaped to "
+            "(N, F, H_out, W_out).",
+            "The shape of the code: np.pad only axes 2 and 3; sliding_window_view over axes (2, 3) with window "
+            "(KH, KW), then ::s on the two window-position axes, gives (N, C, H_out, W_out, KH, KW) with no copy; "
+            "contract c, u, v with w by np.einsum (optimize=True) or np.tensordot, or reshape into columns and use "
+            "@; add b broadcast as (F, 1, 1); cache the padded input or the columns, w, stride and padding. "
+            "Pitfall: tensordot puts F last; move it to axis 1.",
+            questions=[("What does im2col cost in time and memory, and what are the alternatives?",
+                        "N*F*C*KH*KW*H_out*W_out multiply-adds either way; the column matrix holds about KH*KW/s^2 "
+                        "copies of the input, traded for one fast GEMM. A loop over the KH*KW offsets avoids the "
+                        "blow-up; FFT convolution pays off for large kernels and Winograd (cuDNN) for 3x3."),
+                       ("What do dilation and groups change?",
+                        "Dilation d spaces the kernel taps d apart: the effective size is d*(K - 1) + 1 and "
+                        "H_out = (H + 2p - d*(K - 1) - 1) // s + 1. Groups g split the channels into g independent "
+                        "convolutions, w of shape (F, C/g, KH, KW); depthwise convolution is g = C.")])
+TOPIC.hints("conv2d_backward",
+            "The idea: each output was one patch dotted with one filter, so dout[n, f, i, j] sends the patch "
+            "times dout to the filter's gradient and the filter times dout back to the patch's input elements; db "
+            "collects dout per filter. An input element inside several windows sums all its contributions.",
+            "The formula: db[f] = sum_{n,i,j} dout[n, f, i, j]; dw[f, c, u, v] = sum_{n,i,j} dout[n, f, i, j] * "
+            "x_pad[n, c, i*s + u, j*s + v]; dx_pad[n, c, i*s + u, j*s + v] += sum_f dout[n, f, i, j] * "
+            "w[f, c, u, v]; dx is dx_pad without its p-wide border. With im2col: dw = dout_mat @ columns^T summed "
+            "over n, dcolumns = filters^T @ dout_mat, then col2im.",
+            "The shape of the code: db is one sum over axes (0, 2, 3); dw is one einsum or tensordot of dout with "
+            "the cached windows or columns; for dx, allocate zeros of the padded shape, loop over the KH*KW offsets "
+            "(u, v), and add the (N, C, H_out, W_out) contribution of w[:, :, u, v] into the strided slice of "
+            "dx_pad that starts at (u, v) with step s; then slice the padding off. Pitfalls: = instead of +=; "
+            "writing into a sliding_window_view.",
+            questions=[("How is dx related to a transposed convolution?",
+                        "dx is conv_transpose2d(dout, w, stride=s, padding=p): for s = 1 a full correlation of "
+                        "dout with the kernel flipped in space and its F and C axes swapped; for s > 1 dout is "
+                        "first dilated with s - 1 zeros between entries. dw is a correlation of x_pad with dout."),
+                       ("Which input elements get a zero gradient, and why?",
+                        "Those no window covers: when (H + 2p - KH) is not a multiple of s, the last rows or "
+                        "columns are never read, so their dx stays 0. The gradient that lands on the padding is "
+                        "discarded, since the zeros are constants, not inputs.")])
+TOPIC.hints("max_pool2d_forward",
+            "The idea: take the maximum of each k x k window, stepping s (s = k when stride is None), and "
+            "remember which element of each window won: the backward sends the gradient there only.",
+            "The formula: H_out = (H - k) // s + 1, W_out likewise; out[n, c, i, j] = max_{u,v<k} "
+            "x[n, c, i*s + u, j*s + v]; the winner is the argmax over the window flattened row-major to k*k "
+            "values, at (u, v) = divmod(index, k).",
+            "The shape of the code: resolve stride None to k first; sliding_window_view over axes (2, 3) with "
+            "window (k, k), then ::s on the window-position axes, gives (N, C, H_out, W_out, k, k); reshape the "
+            "last two axes into one of k*k (this copies, which is fine); np.argmax along it, and the max itself "
+            "by max or np.take_along_axis; cache x.shape, the argmax, k and s. Pitfall: reducing over the wrong "
+            "axes.",
+            questions=[("Why cache the argmax instead of x?",
+                        "The backward needs only each window's winner: one integer per output, a quarter of x's "
+                        "size for 2 x 2 windows, and it fixes the tie rule once. Recomputing a max mask from x "
+                        "would give every tied element the gradient."),
+                       ("What do padding and ceil_mode change in PyTorch's max_pool2d?",
+                        "padding pads implicitly with -inf, so padded cells never win (it may be at most k/2); "
+                        "ceil_mode=True rounds the output size up, keeping a last partial window provided it "
+                        "starts inside the input or the left padding. return_indices exposes the argmax.")])
+TOPIC.hints("max_pool2d_backward",
+            "The idea: max is a switch: each window's gradient goes entirely to its winning input element (the "
+            "first maximum on ties) and nothing to the others; an element that wins several overlapping windows "
+            "collects the sum.",
+            "The formula: with (u*, v*) = divmod(idx[n, c, i, j], k): dx[n, c, i*s + u*, j*s + v*] += "
+            "dout[n, c, i, j]; every other entry of dx is 0, including rows and columns no window covers.",
+            "The shape of the code: zeros of the cached x.shape; loop over the k*k offsets (u, v): the boolean "
+            "(N, C, H_out, W_out) mask of windows whose argmax is u*k + v keeps their dout (np.where or a "
+            "product), added with += into dx's strided slice starting at (u, v) with step s. Pitfall: a fancy-"
+            "index += drops repeated indices where windows overlap; scatter with np.add.at if you go by index.",
+            questions=[("What is the right gradient when a window has ties?",
+                        "Max is not differentiable there; any convex combination of the tied elements is a valid "
+                        "subgradient. PyTorch sends all of dout to one element (the first in row-major order) so "
+                        "the gradient's total is kept; giving it to every tied element multiplies it."),
+                       ("Why can a finite-difference gradient check of max pooling fail?",
+                        "If two values in a window are closer than the step h, perturbing one changes the winner "
+                        "and the numerical derivative mixes both branches. Check with well-separated random "
+                        "values, or a small h and a tolerance that allows for kinks.")])
+TOPIC.hints("avg_pool2d_forward",
+            "The idea: each output is the mean of one k x k window, stepping s (s = k when stride is None). It "
+            "is a fixed per-channel convolution with every weight 1/k^2, so it is linear and its backward needs "
+            "no input values.",
+            "The formula: H_out = (H - k) // s + 1, W_out likewise; out[n, c, i, j] = (1/k^2) * "
+            "sum_{u,v<k} x[n, c, i*s + u, j*s + v].",
+            "The shape of the code: resolve stride None to k; either the mean over the last two axes of the "
+            "strided sliding_window_view, or zeros of (N, C, H_out, W_out) accumulating, over the k*k offsets "
+            "(u, v), the strided slice of x starting at (u, v) with step s, divided by k*k at the end; cache only "
+            "x.shape, k and s. Pitfall: each slice must have exactly H_out rows: stop at u + s*H_out.",
+            questions=[("What do count_include_pad and divisor_override do in PyTorch's avg_pool2d?",
+                        "With padding, count_include_pad=True (the default) divides every window by k*k, zeros "
+                        "included; False divides by the number of real input elements in the window. "
+                        "divisor_override replaces the divisor with a fixed number."),
+                       ("Why do modern CNNs end with global average pooling instead of flatten and a dense layer?",
+                        "Averaging each channel over all H x W positions (AdaptiveAvgPool2d(1)) leaves C numbers "
+                        "per image: far fewer dense weights, less overfitting, and any input size works. "
+                        "ResNet does this.")])
+TOPIC.hints("avg_pool2d_backward",
+            "The idea: the forward is linear and each input counts 1/k^2 in every window that covers it, so each "
+            "window spreads dout / k^2 evenly over its k*k inputs, and overlapping windows add up.",
+            "The formula: dx[n, c, i*s + u, j*s + v] += dout[n, c, i, j] / k^2 for all u, v < k; inputs that no "
+            "window covers (cut off by the floor) get 0.",
+            "The shape of the code: zeros of the cached x.shape; scale dout by 1 / (k*k) once; loop over the k*k "
+            "offsets (u, v) adding the scaled dout into dx's strided slice starting at (u, v) with step s. "
+            "Pitfall: np.repeat or np.kron upsampling is right only when s == k and k divides H and W.",
+            questions=[("What is the backward in linear-algebra and in convolution terms?",
+                        "The forward is a linear map A, so dx = A^T dout: the adjoint. Per channel it is a "
+                        "transposed convolution of dout with a constant 1/k^2 kernel at stride s."),
+                       ("What quick sanity check does dx satisfy?",
+                        "Per (n, c), dx sums to the sum of dout, since each window hands out exactly its dout. "
+                        "For s == k with exact division, dx is dout upsampled by k along both axes, divided by k^2.")])
+TOPIC.hints("flatten_forward",
+            "The idea: keep the batch axis and lay each sample's remaining axes out as one row in row-major (C) "
+            "order, the order torch.flatten(x, 1) uses; remember the input shape for the backward.",
+            "The formula: out has shape (N, D) with D = prod(x.shape[1:]), and 1 for an (N,) input; "
+            "out[n, flat(i1, i2, ...)] = x[n, i1, i2, ...], the last axis varying fastest.",
+            "The shape of the code: D from math.prod over x.shape[1:] (np.prod of an empty tuple is the float 1.0, "
+            "which reshape rejects); reshape to (N, D) in the default C order; cache x.shape. Pitfall: -1 in the "
+            "reshape is ambiguous, and raises, for an empty batch N = 0.",
+            questions=[("When does a reshape copy, and how do torch's view and reshape differ?",
+                        "A reshape is a view when the strides allow it (e.g. a contiguous array) and copies "
+                        "otherwise. torch's view never copies and raises on incompatible strides, e.g. after a "
+                        "permute; reshape (and flatten) fall back to a copy, or call .contiguous() first."),
+                       ("Why does flatten's order matter when porting a model from TensorFlow (NHWC)?",
+                        "The dense layer after flatten is indexed by the flattened position: NCHW flattens in "
+                        "(c, h, w) order, NHWC in (h, w, c). Porting the weights means permuting that layer's "
+                        "input columns, or the model silently computes garbage.")])
+TOPIC.hints("flatten_backward",
+            "The idea: flatten only relabels elements, so the gradient is the same numbers relabeled back: dout "
+            "returns to the shape of the forward's input.",
+            "The formula: dx[n, i1, i2, ...] = dout[n, flat(i1, i2, ...)], the same row-major order as the "
+            "forward; dx.shape equals the cached x.shape.",
+            "The shape of the code: one reshape of dout to the cached shape, in the default C order (a copy keeps "
+            "dx from aliasing dout). Pitfalls: caching only N or the flattened size instead of the full shape; "
+            "reshaping with order='F'; returning dout unchanged.",
+            questions=[("What is the Jacobian of flatten?",
+                        "The identity in flat index order, a permutation at worst, so the backward is its transpose: "
+                        "the inverse reshape. The gradient of any pure layout operation (reshape, transpose) is the "
+                        "inverse layout operation."),
+                       ("What do flatten and its backward cost?",
+                        "No arithmetic: for a contiguous input both are O(1) views that only change the shape and "
+                        "strides; a non-contiguous input costs one O(N*D) copy.")])

@@ -233,3 +233,69 @@ def trains_a_gan(ctx, case):
     if spent > GAN_TIME_FACTOR * reference_seconds:
         ctx.fail(f"training took {spent / reference_seconds:.1f}x the reference's time ({spent:.2f} s "
                  f"against {reference_seconds:.2f} s of CPU time); the limit is {GAN_TIME_FACTOR:g}x")
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------------
+TOPIC.hints("bce_with_logits",
+            "The idea: cross-entropy of a Bernoulli whose probability is sigmoid(x). Never form the probability and "
+            "take its log: rewrite the loss in terms of x, where it has a form that cannot overflow or hit log(0).",
+            "The formula: log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x), so each element is "
+            "l = softplus(x) - t x (same shape as x), loss = mean(l); dl/dx = sigmoid(x) - t, and the mean brings a "
+            "factor 1 / x.size into every entry of dlogits.",
+            "The shape of the code: softplus by np.logaddexp(0, x) (exact for x = +-1e4, where np.log1p(np.exp(x)) "
+            "overflows), minus x times t, then the mean as a Python float; the gradient needs a sigmoid that never "
+            "exponentiates a large positive number (exp of minus the softplus of -x, or a branch on the sign of x), "
+            "minus the targets, divided by the element count.",
+            questions=[("Why compute the loss from logits rather than from probabilities?",
+                        "In float64 sigmoid(x) rounds to exactly 0 or 1 once |x| is above about 37, so log(p) becomes "
+                        "-inf and the gradient nan; from logits the loss is softplus, linear for large |x| and exact. "
+                        "The sigmoid's derivative p(1 - p) also cancels analytically, leaving sigmoid(x) - t."),
+                       ("With soft targets t in (0, 1) (label smoothing), where is the minimum and what is its value?",
+                        "At sigmoid(x) = t, that is x = log(t / (1 - t)); the loss there is the entropy H(t) of the "
+                        "target, not 0, and the gradient sigmoid(x) - t still vanishes there.")])
+TOPIC.hints("discriminator_loss",
+            "The idea: D is a binary classifier, real samples labelled 1 and fakes labelled 0; its loss is the "
+            "cross-entropy on the real batch plus the cross-entropy on the fake batch.",
+            "The formula: loss = mean_i softplus(-x_real_i) + mean_j softplus(x_fake_j); dlogits_real = "
+            "(sigmoid(x_real) - 1) / N_real and dlogits_fake = sigmoid(x_fake) / N_fake, each shaped like its logits.",
+            "The shape of the code: reuse bce_with_logits twice, with targets built by np.ones_like and "
+            "np.zeros_like of each batch's logits; add the two losses, return the two gradients unchanged. Do not "
+            "concatenate the batches (that halves each term and couples the normalizations).",
+            questions=[("For a fixed generator, what is the optimal discriminator, and what is D's loss at the "
+                        "game's equilibrium?",
+                        "D*(x) = p_data(x) / (p_data(x) + p_g(x)). At equilibrium p_g = p_data, so D* = 1/2 "
+                        "everywhere and this loss equals 2 log 2, about 1.386."),
+                       ("What is one-sided label smoothing, and why only one-sided?",
+                        "Real targets become e.g. 0.9 instead of 1, which keeps D's logits from growing without bound "
+                        "and its gradients to G informative. Smoothing the fake targets too would move D's optimum "
+                        "so it rewards G's current samples where p_data is 0 (Salimans et al., 2016).")])
+TOPIC.hints("generator_loss",
+            "The idea: G wants D to call its fakes real, so train G on the cross-entropy of the fake logits with "
+            "target 1: maximize log D(G(z)) instead of minimizing log(1 - D(G(z))).",
+            "The formula: loss = mean(-log sigmoid(x)) = mean(softplus(-x)), x of shape like logits_fake; "
+            "dloss/dx = (sigmoid(x) - 1) / N = -sigmoid(-x) / N, close to -1/N where D rejects the fakes.",
+            "The shape of the code: one call of bce_with_logits with targets of ones shaped like the logits; "
+            "its stability carries over. Targets of zeros would be the discriminator's term, pushing G the wrong way.",
+            questions=[("Why use this non-saturating loss instead of the minimax one?",
+                        "Both have the same fixed point, but where D confidently rejects the fakes (early in training) "
+                        "the minimax gradient -sigmoid(x) is about e^x, nearly zero, while this one is "
+                        "-(1 - sigmoid(x)), about -1, so G keeps learning."),
+                       ("What is mode collapse, and how does this loss relate to it?",
+                        "G maps many z to a few outputs that fool the current D, then hops between modes as D adapts. "
+                        "With the optimal D this loss's gradient is that of KL(p_g || p_data) - 2 JSD, a mode-seeking "
+                        "reverse KL that barely penalizes dropped modes; remedies include minibatch discrimination, "
+                        "unrolled GANs and Wasserstein losses with a gradient penalty.")])
+TOPIC.hints("generator_loss_minimax",
+            "The idea: G's side of min_G max_D V(D, G): G minimizes the fakes' term of the value function, "
+            "mean(log(1 - D(G(z)))), which is minus the fakes' BCE with target 0, and at most 0.",
+            "The formula: log(1 - sigmoid(x)) = -softplus(x), so loss = -mean(softplus(x)) over logits_fake; "
+            "dloss/dx = -sigmoid(x) / N, same shape as the logits.",
+            "The shape of the code: softplus by np.logaddexp(0, x), a mean negated, as a float; the gradient is a "
+            "stable sigmoid negated and divided by the element count. Avoid np.log(1 - sigmoid): it is -inf once "
+            "sigmoid rounds to 1 (x above about 37). Mind the sign: not the BCE itself.",
+            questions=[("Why does this loss saturate, and when does that hurt?",
+                        "Its gradient -sigmoid(x) behaves like -e^x for very negative x; early in training D easily "
+                        "rejects the fakes, so G gets almost no gradient exactly when it is worst."),
+                       ("What does the minimax game minimize with the optimal discriminator, and what is its weakness?",
+                        "G then minimizes 2 JSD(p_data || p_g) - log 4, zero excess only when p_g = p_data. When the "
+                        "two supports are disjoint (low-dimensional manifolds) the JSD is constant log 2 and gives no "
+                        "gradient, which motivated the Wasserstein GAN.")])

@@ -319,3 +319,94 @@ def learns_to_remember(ctx, case):
             ctx.fail(f"training took {spent / reference_seconds:.1f}x the reference's time "
                      f"({spent:.2f} s against {reference_seconds:.2f} s of CPU time, seed {seed}); the "
                      f"limit is {RECALL_TIME_FACTOR:g}x. Hint: {SPEED_HINT}")
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("lstm_step_forward",
+            "The idea: one affine map gives four blocks of pre-activations; three become gates in (0, 1) and one a "
+            "candidate in (-1, 1). The forget gate scales the old cell state, the input gate admits the candidate, "
+            "the output gate decides how much of the squashed cell becomes the hidden state.",
+            "The formula: a = x Wx + h_prev Wh + b, (N, 4H), split into H-column blocks in PyTorch's order "
+            "[a_i | a_f | a_g | a_o]; i, f, o = sigmoid of theirs, g = tanh(a_g); c_next = f * c_prev + i * g and "
+            "h_next = o * tanh(c_next), both (N, H), all products elementwise.",
+            "The shape of the code: one product per weight matrix for all four gates, then column slices at 0, H, 2H, "
+            "3H with H = h_prev.shape[1]; the third slice is g. A sigmoid that exponentiates only -|a| (or uses "
+            "np.logaddexp) cannot overflow. Cache the inputs, the weights, the four activations and tanh(c_next): "
+            "the backward needs them all.",
+            questions=[("Why is the forget gate's bias often initialized to 1 or more?",
+                        "Then f starts near 1, so the cell state and its gradient pass through many steps almost "
+                        "unchanged and long dependencies can be learned early; with f near 0.5 memory decays like "
+                        "0.5^t (Gers et al. 2000, Jozefowicz et al. 2015). The grader's recall training does this."),
+                       ("How many parameters does this cell have, and what does PyTorch store differently?",
+                        "4H(D + H + 1): Wx (D, 4H), Wh (H, 4H), b (4H,). PyTorch stores weight_ih (4H, D) and "
+                        "weight_hh (4H, H), transposed, plus two biases bias_ih and bias_hh that only appear summed, "
+                        "4H redundant parameters.")])
+TOPIC.hints("lstm_step_backward",
+            "The idea: the cell state gets gradient from two places, the later steps (dc_next) and this step's "
+            "output through tanh; add them first, then send the total to each gate, through each gate's "
+            "nonlinearity, and finish with the affine backward as in the RNN.",
+            "The formula: dc = dc_next + dh_next * o * (1 - tanh(c_next)^2); da_i = dc * g * i(1 - i), "
+            "da_f = dc * c_prev * f(1 - f), da_g = dc * i * (1 - g^2), da_o = dh_next * tanh(c_next) * o(1 - o), each "
+            "(N, H); da = [da_i | da_f | da_g | da_o] (N, 4H); dc_prev = dc * f; dx = da Wx^T, dh_prev = da Wh^T, "
+            "dWx = x^T da, dWh = h_prev^T da, db = da summed over the batch.",
+            "The shape of the code: unpack the cache; one line for the total cell gradient, four elementwise gate "
+            "gradients joined by np.concatenate along axis 1 in the forward's order, then the same four products and "
+            "batch sum as in the RNN step. Pitfalls: the output gate's term uses dh_next, not the total dc; dc_prev "
+            "multiplies by f, not by the gate's derivative.",
+            questions=[("Why does the cell state ease vanishing gradients?",
+                        "Along the cell path dc_prev = dc * f: elementwise, with no product by Wh and no squashing "
+                        "derivative, so with f near 1 the gradient survives many steps (the constant error carousel). "
+                        "A small f still shrinks it, and the hidden path still goes through Wh: eased, not removed."),
+                       ("Can an LSTM's gradients still explode, and what is done about it?",
+                        "Yes: the hidden path multiplies by Wh and the gate derivatives every step, and the paths add "
+                        "up; training clips the gradient norm (torch.nn.utils.clip_grad_norm_) just as for RNNs.")])
+TOPIC.hints("lstm_forward",
+            "The idea: run the step over time from (h0, c0), each step feeding the next both its hidden and its "
+            "cell state; return only the hidden states, the cell states stay internal.",
+            "The formula: c_{-1} = c0 (zeros of shape (N, H) when None), h_{-1} = h0; for t = 0 .. T-1, "
+            "(h_t, c_t) = step(x[:, t], h_{t-1}, c_{t-1}); the output stacks h_0 .. h_{T-1} as (N, T, H), "
+            "H = Wh.shape[0].",
+            "The shape of the code: test c0 with `is None` (== on an array is elementwise); preallocate (N, T, H), "
+            "not the shape of x; one loop over t carrying two running states and appending each step's cache to a "
+            "list, which with the shapes backward needs is the sequence's cache. No loop inside a step.",
+            questions=[("What does nn.LSTM(batch_first=True) return, and which shapes ignore batch_first?",
+                        "output (N, T, H) and (h_n, c_n), each (num_layers * num_directions, N, H); h0 and c0 are "
+                        "passed in that layer-first shape too, since batch_first applies only to input and output."),
+                       ("How do you batch sequences of different lengths?",
+                        "Pad to a common T, then mask the padded steps (losses, and state updates past each end) or "
+                        "use torch's pack_padded_sequence, which skips them; read each sequence's final state at its "
+                        "own last step, not at T-1.")])
+TOPIC.hints("lstm_backward",
+            "The idea: BPTT with two carries: the hidden-state gradient (added to each step's upstream dh) and the "
+            "cell-state gradient (passed straight to the previous step); shared weights sum their gradients.",
+            "The formula: carries g_h, g_c (N, H) start at zero; for t = T-1 .. 0, step t's backward takes "
+            "dh_next = dh[:, t] + g_h and dc_next = g_c and returns the new g_h, g_c as its dh_prev, dc_prev, plus "
+            "dx[:, t] and the step's dWx (D, 4H), dWh (H, 4H), db (4H,) to add; dh0 = g_h at the end, dc0 is dropped.",
+            "The shape of the code: zeros for both carries and the three accumulators; a loop over reversed(range(T)) "
+            "calling the step backward on the cached step; += into the accumulators, never =; store dx per step into "
+            "an (N, T, D) array. Pitfall: feeding the cell carry into dh_next, or dropping it: the recall task then "
+            "fails even if short sequences look close.",
+            questions=[("What is truncated BPTT, and what happens to the LSTM's state across chunks?",
+                        "Split the sequence into chunks of k steps; carry (h, c) forward from chunk to chunk but stop "
+                        "gradients at chunk boundaries (detach() both in PyTorch). Memory is O(k) instead of O(T), and "
+                        "the state can still carry information further, but no gradient teaches it to."),
+                       ("What does BPTT cost in memory, and how can it be reduced?",
+                        "All T steps' gates, states and inputs are kept, O(T N (D + H)) with several N-by-H arrays per "
+                        "step; gradient checkpointing keeps only some steps' states and recomputes the rest in "
+                        "backward, about one extra forward for O(sqrt(T)) memory.")])
+TOPIC.hints("gru_step_forward",
+            "The idea: two gates and no cell state: the reset gate r decides how much of the old state enters the "
+            "candidate n, the update gate z blends the old state with the candidate.",
+            "The formula: with blocks [r | z | n] of H columns, ax = x Wx + bx and ah = h_prev Wh + bh, both (N, 3H); "
+            "r = sigmoid(ax_r + ah_r), z = sigmoid(ax_z + ah_z), n = tanh(ax_n + r * ah_n) (r scales bh_n too); "
+            "h_next = (1 - z) * n + z * h_prev, (N, H).",
+            "The shape of the code: two products, each with its own bias, kept apart (not summed up front) because "
+            "the n blocks combine differently; slice columns at 0, H, 2H; an overflow-free sigmoid; return h_next and "
+            "a cache such as the gates. Pitfalls: applying r to h_prev before the product; z and 1 - z swapped.",
+            questions=[("How does a GRU compare with an LSTM?",
+                        "Three gate blocks instead of four (about 3/4 the parameters and compute) and no separate "
+                        "cell: h is the memory, and z ties forgetting to writing (z keeps, 1 - z writes). Accuracy is "
+                        "usually comparable, with no consistent winner across tasks (Chung et al. 2014)."),
+                       ("Why can't bx and bh be merged here, and why does PyTorch apply r after the product?",
+                        "For r and z they only appear summed, but bh_n sits inside r * (h_prev Wh_n + bh_n), scaled by "
+                        "r. Applying r after the product (ONNX's linear_before_reset, as cuDNN does) lets one product "
+                        "of h_prev serve all three blocks; the paper's (r * h_prev) Wh_n needs a second one after r.")])

@@ -264,3 +264,122 @@ TOPIC.compare("mlp_loss", inputs=networks(min_classes=2, with_labels=True), case
     Mistake("naive_exp_overflow", "these scores are large: exp() of them overflows to inf (inf/inf is NaN) unless "
             "the softmax inside the loss subtracts each row's maximum first", when=_softmax_overflowed),
 ])
+
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("affine_forward",
+            "The idea: every output unit is a weighted sum of the inputs plus a bias. With one sample per row, the "
+            "whole batch is one matrix product, and the bias is broadcast over the rows. Keep what the backward "
+            "will need.",
+            "The formula: out = x w + b, with x (N, D), w (D, M), b (M,) broadcast to (N, M), and out (N, M). The "
+            "backward needs x (for dw) and w (for dx); b is not needed.",
+            "The shape of the code: one matrix product (the @ operator or np.dot), then add b and let broadcasting "
+            "expand it; return the result with a tuple referencing the inputs as the cache. Pitfall: transposing w "
+            "as if it were PyTorch's (D_out, D_in) Linear.weight; copying x is not needed either.",
+            questions=[("How does this compare with torch.nn.Linear?",
+                        "Linear stores weight as (out_features, in_features) and computes x @ weight.T + bias, so "
+                        "the w here is that weight transposed. By default it draws weight and bias from "
+                        "U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform_ with a = sqrt(5)), not He-normal."),
+                       ("What goes wrong with a single sample given as a 1-D x of shape (D,)?",
+                        "The forward still works: x @ w is (M,). But in the backward, x.T is x itself, so the "
+                        "weight gradient's product becomes an inner product (or a shape error), not the (D, M) "
+                        "outer product. Keep the batch axis and pass (1, D).")])
+
+TOPIC.hints("affine_backward",
+            "The idea: out is linear in each of x, w and b, so each gradient is the upstream gradient sent back "
+            "through the product, and the shapes tell you where the transposes go. b was broadcast over the rows, "
+            "so its gradient sums over the rows.",
+            "The formula: dx = dout w^T, (N, M)(M, D) -> (N, D); dw = x^T dout, (D, N)(N, M) -> (D, M); "
+            "db = sum over n of dout[n], shape (M,).",
+            "The shape of the code: unpack the cache, then two matrix products, each with one transposed operand, "
+            "and one sum over axis 0 without keepdims. Pitfalls: averaging db over N (the 1/N belongs to the "
+            "loss); db of shape (1, M). Check each output against numeric_gradient of np.sum(out * dout).",
+            questions=[("Why does db sum over the batch rather than average?",
+                        "b is shared by all N rows, so by the chain rule its gradient adds up each row's "
+                        "contribution. A mean loss already puts 1/N into dout; dividing again would shrink the "
+                        "bias's gradient by another factor of N."),
+                       ("What does the backward cost, and can any of it be skipped?",
+                        "It takes two matrix products of about 2 N D M FLOPs each, so roughly twice the forward. "
+                        "The first layer's dx is never used, which saves one product; PyTorch skips it when the "
+                        "input does not require grad.")])
+
+TOPIC.hints("init_mlp",
+            "The idea: random weights break the symmetry between hidden units. Scale them so the variance of the "
+            "pre-activations stays roughly constant from layer to layer through ReLUs (He / Kaiming). Biases "
+            "start at zero. All randomness comes from the rng passed in.",
+            "The formula: for l = 1 .. L, W_l ~ N(0, 2 / fan_in) with fan_in = layer_sizes[l-1] and shape "
+            "(layer_sizes[l-1], layer_sizes[l]), so std = sqrt(2 / fan_in); b_l = zeros(layer_sizes[l]).",
+            "The shape of the code: loop over consecutive pairs of sizes (zip the list with itself shifted by one), "
+            "numbering layers from 1. Draw each weight matrix with rng.standard_normal, multiply by the std, and "
+            "make the bias with np.zeros. Pitfalls: np.random's global state, passing the variance as the scale, "
+            "using fan_out.",
+            questions=[("Why not initialize every weight to zero (or to one shared constant)?",
+                        "Every unit of a layer would compute the same function and get the same gradient, so they "
+                        "would stay identical forever. With zeros and ReLU, every gradient except the last bias's "
+                        "is also exactly 0. Zero biases are fine because the random weights already break symmetry."),
+                       ("Where does the 2 in 2 / fan_in come from, and what do you use for tanh?",
+                        "ReLU zeroes half of a symmetric pre-activation, so E[relu(z)^2] = Var(z) / 2, and the 2 "
+                        "makes up for it. For tanh use Xavier/Glorot, Var = 2 / (fan_in + fan_out), or LeCun's "
+                        "1 / fan_in: tanh is close to the identity near 0 and zeroes nothing.")])
+
+TOPIC.hints("mlp_forward",
+            "The idea: alternate affine layers and the nonlinearity, with the last layer affine only: the scores "
+            "are logits, and the loss applies the softmax. Record everything the backward needs, including which "
+            "activation was used.",
+            "The formula: h_0 = x (N, D); z_l = h_{l-1} W_l + b_l, shape (N, H_l); h_l = act(z_l) for l < L; and "
+            "scores = z_L (N, C), with L = len(params) // 2. relu(z) = max(z, 0), sigmoid(z) = 1 / (1 + exp(-z)) "
+            "(computed stably), tanh.",
+            "The shape of the code: check the activation name first (ValueError), then loop l from 1 to L "
+            "inclusive, building the key names from l. Call affine_forward, apply the activation except at l == L, "
+            "and append each layer's affine cache and activation values to a list; return the list and the name "
+            "as the cache. Pitfalls: a stable sigmoid needs np.exp(-np.abs(z)) with np.where; sorted keys put W10 "
+            "before W2.",
+            questions=[("Why no activation on the last layer?",
+                        "The scores are unnormalized logits, and the softmax inside cross-entropy turns them into "
+                        "probabilities stably. A ReLU there would clip negative logits to 0 and kill their "
+                        "gradients; a sigmoid would bound the logits in (0, 1), so the softmax could never become "
+                        "confident."),
+                       ("What does the cache cost in memory, and how do frameworks reduce it?",
+                        "It keeps every layer's input and pre-activation: O(N * sum of layer widths) floats. That "
+                        "grows with batch size and depth and often exceeds the parameter memory in training. "
+                        "Inference under torch.no_grad() keeps nothing; gradient checkpointing stores fewer and "
+                        "recomputes the rest.")])
+
+TOPIC.hints("mlp_backward",
+            "The idea: the chain rule from the top down. The score gradient goes through the last affine backward. "
+            "At each hidden layer, multiply elementwise by the activation's derivative at that layer's "
+            "pre-activation, then go through that layer's affine backward, collecting dW and db on the way.",
+            "The formula: dz_L = dscores; for l = L .. 1: dW_l = h_{l-1}^T dz_l, db_l = sum_n dz_l, dh_{l-1} = "
+            "dz_l W_l^T, and below the top dz_{l-1} = dh_{l-1} * act'(z_{l-1}), elementwise. relu' = 1[z > 0], "
+            "sigmoid' = s (1 - s), tanh' = 1 - tanh^2.",
+            "The shape of the code: unpack the per-layer list and the activation name, then loop l down from L to "
+            "1. For l < L, multiply the incoming gradient by the derivative (from the cached z or outputs) before "
+            "affine_backward, and store dW and db under the params' key names; drop layer 1's dx. Pitfalls: "
+            "z >= 0 in the ReLU mask (PyTorch uses 0 at 0); using a neighbouring layer's cache.",
+            questions=[("Why do deep sigmoid or tanh networks train slowly, and does ReLU fix it?",
+                        "sigmoid' <= 0.25, so each layer scales the gradient down by at least 4 before the weights "
+                        "act, and tanh' goes to 0 when it saturates: gradients vanish with depth. ReLU' is 0 or 1, "
+                        "so it does not shrink them. But a dead unit (z <= 0 for every input) never gets a gradient "
+                        "again."),
+                       ("Why backpropagation instead of numeric gradients?",
+                        "Reverse mode gets the gradient of one scalar with respect to every parameter in one "
+                        "backward pass, about twice the forward's cost. Central differences need two forward passes "
+                        "per parameter, with truncation error O(h^2) plus rounding error O(eps / h), so they serve "
+                        "as a debugging check only.")])
+
+TOPIC.hints("mlp_loss",
+            "The idea: compose the pieces. The forward pass gives the scores; softmax cross-entropy gives the loss "
+            "and its gradient with respect to the scores; the backward turns that into the parameter gradients.",
+            "The formula: scores = f(x; params), shape (N, C); loss = -(1/N) sum_n log_softmax(scores)[n, y_n]; "
+            "dscores = (softmax(scores) - onehot(y)) / N, shape (N, C); grads = backprop of dscores through f.",
+            "The shape of the code: three calls in order: mlp_forward, the cross-entropy (imported inside the "
+            "function from .losses, or inlined stably by subtracting each row's max), mlp_backward; return a float "
+            "and the dict. Pitfalls: the 1/N appears once, in dscores only; never write into params.",
+            questions=[("How would you add L2 weight decay?",
+                        "Add (lambda / 2) * sum_l ||W_l||^2 to the loss, usually on weights only, and lambda * W_l to "
+                        "each weight gradient. In PyTorch it is usually the optimizer's weight_decay argument, which "
+                        "adds lambda * W to the gradient; AdamW instead decouples the decay from the adaptive step."),
+                       ("How do you check these gradients, and what can make a correct one fail the check?",
+                        "Compare with central differences (f(p + h) - f(p - h)) / 2h, h about 1e-6 in float64, "
+                        "using the relative error |a - n| / max(|a|, |n|), on a small network. A ReLU kink within h "
+                        "of a pre-activation, or a very small h in float32, can produce a mismatch with no bug.")])

@@ -117,3 +117,54 @@ def _unpack(ctx, value):
     if type(w) is not np.ndarray or type(b) not in (float, int) or not all(type(e) is int for e in errors):
         ctx.fail("perceptron_train() should return w as an ndarray, b as a float and errors as a list of ints")
     return w, b, errors
+
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("step",
+            "The idea: a hard threshold. Every entry becomes 1.0 if it is strictly positive and 0.0 otherwise, "
+            "so a point exactly on the boundary is class 0.",
+            "The formula: out[i] = 1.0 if z[i] > 0 else 0.0, element by element; out has z's shape, dtype float64.",
+            "The shape of the code: one strict comparison against 0 on the whole array (np.asarray first so a "
+            "scalar or 0-d input works), then convert the boolean result to float64. Pitfalls: >= instead of >, "
+            "returning the bool array, or a Python loop.",
+            questions=[("Why can't you train a network of step units with backpropagation?",
+                        "The step's derivative is 0 everywhere except at 0, where it is undefined, so every gradient "
+                        "through it vanishes. Gradient methods replace it with a smooth surrogate (sigmoid) or a "
+                        "straight-through estimator."),
+                       ("What does your step return for NaN, and what do numpy and PyTorch offer instead?",
+                        "0.0, because every comparison with NaN is False, which silently hides bad input. "
+                        "np.heaviside(z, v) and torch.heaviside(z, values) let you choose the value at exactly 0 "
+                        "and propagate NaN.")])
+
+TOPIC.hints("perceptron_predict",
+            "The idea: a linear score per sample, w . x + b, thresholded: the sign of the score says which side "
+            "of the hyperplane w . x + b = 0 the sample lies on.",
+            "The formula: y_hat = step(X @ w + b) with X (N, D), w (D,), b a scalar: X @ w is (N,), the bias "
+            "broadcasts, and y_hat is (N,) float64.",
+            "The shape of the code: one matrix-vector product for all rows, add the scalar bias, then your own "
+            "step. Pitfall: a w of shape (D, 1) or a column result gives (N, 1) instead of (N,); no loop over rows.",
+            questions=[("What does it cost, and what changes if you scale w and b by 3?",
+                        "O(N D) time and O(N) extra memory for the scores. Scaling w and b by any positive constant "
+                        "changes no prediction: only the direction of (w, b) matters, and (w . x + b) / ||w|| is "
+                        "the signed distance to the boundary."),
+                       ("How does this relate to logistic regression and to nn.Linear?",
+                        "Logistic regression uses the same linear score but passes it through a sigmoid, giving a "
+                        "probability and a usable gradient. nn.Linear stores its weight as (out_features, "
+                        "in_features) and computes x @ W.T + b; here w is one output unit, shape (D,).")])
+
+TOPIC.hints("perceptron_train",
+            "The idea: an online, mistake-driven rule. Go through the samples in order; when one is misclassified, "
+            "move the boundary toward it (t = 1) or away from it (t = 0); correct samples change nothing.",
+            "The formula: for each x (D,) with label t, y_hat = step(x . w + b); w += lr (t - y_hat) x and "
+            "b += lr (t - y_hat), where t - y_hat is -1, 0 or +1. errors gets one count of mistakes per epoch.",
+            "The shape of the code: float64 zeros for w, a float 0 for b; an outer loop over epochs and an inner "
+            "loop over rows (each update changes the next prediction, so no vectorizing); count mistakes, append "
+            "the count after the epoch, break once it is 0. Pitfalls: int zeros, shuffling, stopping mid-epoch.",
+            questions=[("When is the perceptron guaranteed to converge, and how fast?",
+                        "Only on linearly separable data (Novikoff): if every ||x|| <= R and some unit-norm separator "
+                        "has margin gamma, the rule makes at most (R / gamma)^2 mistakes in total, bias folded "
+                        "into x as a constant feature. On XOR it never converges and keeps cycling."),
+                       ("Does the learning rate matter here?",
+                        "Not for the predictions: starting from w = 0, b = 0 every update is a multiple of lr, so "
+                        "(w, b) is just lr times the lr = 1 run and the threshold at 0 sees the same signs. It "
+                        "would matter with a nonzero start or a margin in the update rule.")])

@@ -753,3 +753,228 @@ for function, training in (("q_learning", CLIFF_Q), ("sarsa", CLIFF_SARSA)):
     TOPIC.check(function, "reproducible_with_its_rng", cases=[{"rng": Rng(0)}], timeout=AGENT_TIMEOUT,
                 mistakes=[GLOBAL_RNG])(reproducible_with_its_rng(function, training))
     TOPIC.check(function, "fast_enough", cases=[{"rng": Rng(0)}], timeout=AGENT_TIMEOUT)(fast_enough(function, training))
+
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("discounted_returns",
+            "The idea: the return from step t is the reward received now plus gamma times the return from the next "
+            "step; the last step's return is its reward alone. So every return follows from its successor's.",
+            "The formula: G_{T-1} = r_{T-1}, then G_t = r_t + gamma * G_{t+1} for t = T-2 .. 0; equivalently "
+            "G_t = sum over k >= t of gamma^(k-t) * r_k. rewards (T,) -> G (T,) float64.",
+            "The shape of the code: start from a float64 copy of the rewards (not zeros_like of a possibly integer "
+            "array), then walk t backwards from the second-to-last step, adding gamma times the entry after it. "
+            "One pass, O(T); a forward pass or a power sum per t is wrong or O(T^2).",
+            questions=[("Why discount at all?",
+                        "It keeps infinite-horizon returns finite (at most r_max / (1 - gamma)), makes the Bellman "
+                        "operator a gamma-contraction, and sets an effective horizon of about 1 / (1 - gamma) steps."),
+                       ("Can the backward loop be vectorized?",
+                        "It is a linear recurrence: a first-order IIR filter on the reversed rewards "
+                        "(scipy.signal.lfilter with a = [1, -gamma]) or a triangular solve. A cumsum of gamma^-t * r_t "
+                        "is exact on paper but overflows or loses precision for long episodes.")])
+
+TOPIC.hints("value_iteration",
+            "The idea: start from V = 0 and repeatedly replace each state's value by its best one-step look-ahead: "
+            "expected reward plus discounted value of where you land, maximized over actions. Stop when a sweep "
+            "changes no value by theta or more, then act greedily on the final V.",
+            "The formula: Q(s, a) = sum over (p, s', r, terminated) in P[s][a] of p * (r + gamma * (1 - terminated) "
+            "* V(s')), an (S, A) table; V_new(s) = max_a Q(s, a); policy(s) = argmax_a Q(s, a), int64 (S,).",
+            "The shape of the code: either loop over states, actions and their tuples per sweep, or build once an "
+            "(S, A, S) array of non-terminated transition probabilities and an (S, A) array of expected rewards "
+            "(accumulate with +=: a slippery move lists the same s' several times), so a sweep is a matrix product "
+            "and a max over the action axis. Read termination from each tuple's flag, never a hard-coded goal "
+            "list; the policy comes from one last look-ahead on the converged V.",
+            questions=[("Why does value iteration converge, and how fast?",
+                        "The Bellman optimality operator is a gamma-contraction in the max norm, so the error shrinks "
+                        "by a factor gamma per sweep: about log(theta) / log(gamma) sweeps, each O(S^2 A) dense or "
+                        "O(number of transitions) sparse."),
+                       ("Value iteration or policy iteration?",
+                        "Policy iteration alternates an exact evaluation (an O(S^3) solve) with greedy improvement and "
+                        "usually needs only a handful of iterations; value iteration makes many cheap sweeps. Both "
+                        "reach an optimal policy; modified policy iteration sits in between.")])
+
+TOPIC.hints("policy_evaluation",
+            "The idea: with the policy fixed, the Bellman expectation equations are linear in V, one per state. "
+            "Solve that linear system exactly, or iterate the backup until it stops changing.",
+            "The formula: r_pi(s) = sum of p * r over P[s][policy[s]], shape (S,); T_pi(s, s') = sum of p over the "
+            "non-terminated tuples of that list leading to s', shape (S, S); then V = r_pi + gamma * T_pi V, "
+            "i.e. (I - gamma * T_pi) V = r_pi.",
+            "The shape of the code: for each state read only the tuples of the policy's action; every tuple adds "
+            "p * r to the reward vector, only non-terminated ones add p to the matrix row, with += because next "
+            "states repeat. Then one dense linear solve against the identity minus gamma times that matrix "
+            "(O(S^3): Taxi's 500 states are fine). Iterating instead: sweep until the max change is below theta.",
+            questions=[("Why is I - gamma * T_pi invertible?",
+                        "T_pi is substochastic (rows sum to at most 1), so gamma * T_pi has spectral radius below 1 "
+                        "for gamma < 1 and the Neumann series of its powers converges to the inverse. With gamma = 1 "
+                        "it is singular when the policy can loop forever without terminating."),
+                       ("Direct solve or iterative sweeps: which costs less?",
+                        "The solve is O(S^3) once; a sweep is O(transitions) and about log(theta) / log(gamma) sweeps "
+                        "are needed. For large sparse MDPs with gamma not near 1 iteration (or a sparse solver) wins; "
+                        "for small dense ones, or gamma near 1, the solve does.")])
+
+TOPIC.hints("mc_prediction",
+            "The idea: a state's value is its expected return, so estimate it by averaging the returns actually "
+            "observed after visiting it, over all episodes. No model and no bootstrapping, but episodes must end.",
+            "The formula: per episode compute every G_t = r_t + gamma * G_{t+1}; V(s) = (sum of G_t over counted "
+            "visits with s_t = s) / (number of counted visits). First-visit counts only the earliest t with s_t = s "
+            "in each episode, every-visit counts all. V(s) = 0 where nothing was counted.",
+            "The shape of the code: two (S,) float64 accumulators, sums and counts, kept across all episodes (not "
+            "reset per episode). Per episode take all returns from your discounted_returns, keep the first "
+            "occurrence of each state (np.unique can return first indices) or every visit, and scatter-add with "
+            "np.add.at or a loop: fancy-indexed += drops repeated states. Divide only where the count is positive.",
+            questions=[("First-visit or every-visit MC?",
+                        "First-visit averages one independent return per episode, so it is unbiased; every-visit "
+                        "uses correlated returns from one episode, is biased for finite data but consistent, and "
+                        "often has lower error early. Both converge to V_pi."),
+                       ("Monte-Carlo or TD(0)?",
+                        "MC is unbiased but high-variance (a return sums many random rewards) and waits for the "
+                        "episode to end; TD bootstraps on its own estimates, biased but lower-variance, learns online "
+                        "and in continuing tasks, and exploits the Markov property. n-step and TD(lambda) "
+                        "interpolate.")])
+
+TOPIC.hints("td0_update",
+            "The idea: after one transition, nudge V(s) toward a one-step target, the reward plus the discounted "
+            "current estimate of the next state. Only the entry of s changes.",
+            "The formula: delta = r + gamma * (1 - terminated) * V(s_next) - V(s), the TD error (a scalar); "
+            "V_new(s) = V(s) + alpha * delta; V_new (S,) float64, equal to V elsewhere.",
+            "The shape of the code: make a float64 copy, compute the target from the old values (s_next may equal "
+            "s), leave out the bootstrap term when terminated, move the copy's entry at s by alpha times the error "
+            "(not by alpha times the target), return the copy. A truncated step arrives with terminated False and "
+            "bootstraps as usual.",
+            questions=[("Why does terminated stop the bootstrap but truncated does not?",
+                        "A terminal state has value 0 by definition. A truncated episode stops at a real state whose "
+                        "future was only cut off by a time limit; zeroing its value teaches the agent that states near "
+                        "the limit are worthless, a dependence on time the state does not contain."),
+                       ("When does tabular TD(0) converge to V_pi?",
+                        "With probability 1 if every state is visited infinitely often and the step sizes satisfy "
+                        "Robbins-Monro (sum alpha_t infinite, sum alpha_t^2 finite). A constant alpha leaves the "
+                        "estimate fluctuating around V_pi with noise that grows with alpha.")])
+
+TOPIC.hints("sarsa_update",
+            "The idea: the TD step on action values, where the target uses the action the behaviour policy actually "
+            "chose next (State, Action, Reward, State, Action). It evaluates the policy that acts, exploration "
+            "included: on-policy.",
+            "The formula: target = r + gamma * (1 - terminated) * Q(s_next, a_next); Q_new(s, a) = Q(s, a) + "
+            "alpha * (target - Q(s, a)); Q (S, A) float64, every index a scalar.",
+            "The shape of the code: copy Q as float64, read the next value at (s_next, a_next) as given (no max "
+            "over the row, no new draw), drop it when terminated (a_next is then meaningless), change only the "
+            "(s, a) entry of the copy, return the copy.",
+            questions=[("Why does SARSA walk a safer path than Q-learning on CliffWalking?",
+                        "SARSA learns the values of the epsilon-greedy policy, which sometimes takes a random step; "
+                        "next to the cliff that costs -100, so it learns to keep a row away. Q-learning learns the "
+                        "greedy optimum along the edge, and under exploration falls off more, earning less online."),
+                       ("What does Expected SARSA change?",
+                        "It replaces Q(s', a') by its expectation under the policy, sum over a' of pi(a' | s') * "
+                        "Q(s', a'), removing the variance of sampling a'. With a greedy target policy it is exactly "
+                        "Q-learning.")])
+
+TOPIC.hints("q_learning_update",
+            "The idea: move Q(s, a) toward the reward plus the discounted value of the best action in the next "
+            "state, whatever action will actually be taken there: it learns the greedy policy's values while "
+            "behaving otherwise (off-policy).",
+            "The formula: target = r + gamma * (1 - terminated) * max_a' Q(s_next, a'); Q_new(s, a) = Q(s, a) + "
+            "alpha * (target - Q(s, a)); the max runs over the (A,) row of s_next only.",
+            "The shape of the code: copy Q as float64, take the max over the next state's row (not the row of s, "
+            "not the whole table), drop it when terminated, change only the (s, a) entry of the copy, return it.",
+            questions=[("Why does off-policy Q-learning need no importance sampling?",
+                        "The action a at s is given, and the target evaluates s' with the greedy action, not with "
+                        "anything the behaviour policy chose, so no probability ratio appears. Off-policy MC and "
+                        "n-step methods, whose targets follow behaviour actions, do need ratios."),
+                       ("What is maximization bias, and how is it fixed?",
+                        "A max over noisy estimates is biased upward (E[max] >= max E), so Q-learning overestimates, "
+                        "more with many actions. Double Q-learning keeps two tables: one picks the argmax, the other "
+                        "evaluates it.")])
+
+TOPIC.hints("epsilon_greedy",
+            "The idea: mostly exploit the current estimates, but with probability epsilon take a uniformly random "
+            "action so that every action keeps being tried.",
+            "The formula: P(a) = epsilon / A + (1 - epsilon) * [a is the greedy action] (the second term shared "
+            "among tied maximizers if you break ties at random). The random pick includes the greedy action.",
+            "The shape of the code: one uniform draw from rng compared with epsilon decides explore or exploit; "
+            "exploring draws an integer in [0, A) from rng; exploiting takes an argmax (random among ties via rng "
+            "if you like). Return a Python int. Never np.random's globals or action_space.sample(); epsilon 0 and "
+            "1 must both work.",
+            questions=[("What is GLIE, and why would you decay epsilon?",
+                        "Greedy in the Limit with Infinite Exploration: every (s, a) is tried infinitely often while "
+                        "the policy becomes greedy, e.g. epsilon_t = 1 / t. With it (and Robbins-Monro steps) SARSA "
+                        "converges to Q*; with a constant epsilon only to the best epsilon-soft policy."),
+                       ("What are the alternatives to epsilon-greedy?",
+                        "Boltzmann (softmax) exploration with probabilities proportional to exp(Q / tau), optimism "
+                        "(optimistic initial values, UCB bonuses c * sqrt(ln t / N(s, a))) and Thompson sampling; they "
+                        "direct exploration to promising or uncertain actions instead of uniformly.")])
+
+TOPIC.hints("dqn_targets",
+            "The idea: the batched Q-learning target. Each transition's regression target is its reward plus the "
+            "discounted best next-state value according to the target network, with no bootstrap where the "
+            "episode terminated.",
+            "The formula: y_i = r_i + gamma * (1 - terminated_i) * max_a' next_q[i, a']; next_q (N, A) reduced over "
+            "the action axis gives (N,); y (N,) float64.",
+            "The shape of the code: reduce next_q over axis 1 (not the batch axis), turn terminated into a bool or "
+            "0/1 float mask (bitwise ~ on an integer array gives -1 and -2), combine elementwise with the rewards. "
+            "No loop needed.",
+            questions=[("Why does DQN use a target network?",
+                        "With the online network in the target, each gradient step moves its own target; with function "
+                        "approximation, bootstrapping and off-policy data (the deadly triad) that can oscillate or "
+                        "diverge. A copy updated every C steps (or by Polyak averaging) holds the targets still, "
+                        "making each phase a near-supervised regression."),
+                       ("What does Double DQN change in this function?",
+                        "The next action is chosen by the online network and evaluated by the target network: "
+                        "y = r + gamma * (1 - terminated) * Q_target(s', argmax_a' Q_online(s', a')). That curbs the "
+                        "overestimation of taking a max over noisy estimates.")])
+
+TOPIC.hints("dqn_loss",
+            "The idea: regress the online network's Q of the action actually taken toward its fixed target; the "
+            "other actions' outputs get no gradient. Huber is quadratic for small errors and linear for large "
+            "ones, so outliers cannot blow up the gradient.",
+            "The formula: d_i = q[i, a_i] - y_i; loss = (1/N) * sum_i h(d_i) with h(d) = 0.5 * d^2 if |d| < 1 else "
+            "|d| - 0.5; dloss/dq[i, a_i] = clip(d_i, -1, 1) / N and 0 elsewhere, dq (N, A).",
+            "The shape of the code: gather the taken entries with a row-index array paired with actions (indexing "
+            "columns by actions alone gives an (N, N) block), apply the Huber cases with a where on |d|, take the "
+            "mean, and scatter the clipped error over N into a float64 zero array shaped like q at the same "
+            "(row, action) pairs. Targets get no gradient. Return the loss as a float.",
+            questions=[("Why Huber rather than squared error?",
+                        "TD errors are large and heavy-tailed, especially early and after target updates; Huber bounds "
+                        "each sample's gradient by 1, like clipping the error, which stabilizes training while "
+                        "behaving like MSE near zero."),
+                       ("Why is no gradient taken through the targets?",
+                        "The target is a label (a semi-gradient method), and with a target network it is another "
+                        "network's output. Differentiating through it (residual gradients) learns slower and, with "
+                        "stochastic transitions, converges to a biased solution (the double-sampling problem).")])
+
+TOPIC.hints("q_learning",
+            "The idea: start from Q = 0; in each episode act epsilon-greedily on the current Q, apply the "
+            "Q-learning update after every step with what was observed, and continue from the new state until "
+            "the episode ends.",
+            "The formula: per step a = epsilon-greedy(Q[s]); (s', r, terminated, truncated) from env.step(a); "
+            "Q(s, a) += alpha * (r + gamma * (1 - terminated) * max_a' Q(s', a') - Q(s, a)); the episode ends on "
+            "terminated or truncated. Q (S, A) with S, A from the Discrete spaces' n.",
+            "The shape of the code: a zero table; an outer loop over episodes, each reset with a seed drawn from "
+            "rng as an int below 2**31; an inner loop while not done: choose, step, update, move to s_next, end on "
+            "either flag. Only terminated drops the bootstrap. Copying the whole table every step is slow: "
+            "update your own table in place inside the loop.",
+            questions=[("When does tabular Q-learning converge to Q*?",
+                        "With probability 1 if every (s, a) is updated infinitely often and the step sizes satisfy "
+                        "Robbins-Monro; the behaviour policy may be anything that keeps exploring. With a constant "
+                        "alpha it only settles near Q*, and with function approximation there is no guarantee."),
+                       ("What does it cost, and how does it scale?",
+                        "O(A) per step for the max and O(S A) memory, so it breaks down when states are many or "
+                        "continuous; function approximation (DQN, with a replay buffer and a target network) "
+                        "generalizes across states.")])
+
+TOPIC.hints("sarsa",
+            "The idea: on-policy control. The action chosen for the next state both enters the update's target "
+            "and is the action actually taken next, so the first action is chosen right after reset.",
+            "The formula: a_0 = epsilon-greedy(Q[s_0]); per step (s', r, terminated, truncated) from env.step(a), "
+            "a' = epsilon-greedy(Q[s']), Q(s, a) += alpha * (r + gamma * (1 - terminated) * Q(s', a') - Q(s, a)), "
+            "then (s, a) becomes (s', a'); stop on terminated or truncated.",
+            "The shape of the code: a zero table; per episode reset with a seed drawn from rng and choose the first "
+            "action before the inner loop; inside it step, choose the next action, update, carry state and action "
+            "forward. Never draw a fresh action at the top of the loop; only terminated drops the bootstrap; "
+            "update your own table in place for speed.",
+            questions=[("What does SARSA converge to with a constant epsilon?",
+                        "To the values of the best epsilon-greedy policy, not Q*. Under GLIE exploration (epsilon "
+                        "decaying to 0 while every action stays tried) and Robbins-Monro step sizes it converges to "
+                        "Q* and an optimal policy."),
+                       ("Why would you use n-step SARSA or SARSA(lambda)?",
+                        "Bootstrapping after n rewards (or averaging over all n with eligibility traces) propagates a "
+                        "reward back along the trajectory in one update instead of one state per episode, trading "
+                        "bootstrap bias for Monte-Carlo variance.")])

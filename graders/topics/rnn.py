@@ -197,3 +197,73 @@ def recurrent_limits(topic, name, case, hint):
 
 
 recurrent_limits(TOPIC, "rnn", _case, SPEED_HINT)
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("rnn_step_forward",
+            "The idea: mix the current input and the previous hidden state with two affine maps sharing one bias, "
+            "then squash with tanh; the result is the new hidden state, the network's memory of the sequence so far.",
+            "The formula: a = x Wx + h_prev Wh + b, with x (N, D), Wx (D, H), h_prev (N, H), Wh (H, H), b (H,) "
+            "broadcast over the batch; h_next = tanh(a), shape (N, H). The weights are (in, out): no transposes.",
+            "The shape of the code: two matrix products (@), add them and the bias, np.tanh, and a cache tuple. Keep "
+            "x, h_prev, the weights and h_next itself: tanh' = 1 - tanh^2 comes from the output, so the "
+            "pre-activation need not be kept. Pitfall: Wx.T or Wh.T, as torch's (out, in) weights suggest.",
+            questions=[("Why does PyTorch's RNNCell have two biases when this one has one?",
+                        "bias_ih and bias_hh only ever appear summed, so one is redundant (kept for cuDNN "
+                        "compatibility); b here plays bias_ih with bias_hh = 0, which computes the same function."),
+                       ("Why tanh rather than ReLU for the recurrence?",
+                        "tanh is bounded and zero-centred, so the state cannot grow without limit over many steps; a "
+                        "ReLU RNN (nonlinearity='relu' in torch) can blow up unless Wh starts near the identity or "
+                        "small (IRNN, Le et al. 2015), though it saturates less.")])
+TOPIC.hints("rnn_step_backward",
+            "The idea: undo the step in reverse order: first through tanh to the pre-activation, then through the "
+            "two affine maps, each of which sends a gradient to its input and to its weight matrix.",
+            "The formula: da = dh_next * (1 - h_next^2), elementwise, (N, H); dx = da Wx^T (N, D); "
+            "dh_prev = da Wh^T (N, H); dWx = x^T da (D, H); dWh = h_prev^T da (H, H); db = da summed over the "
+            "batch axis (H,).",
+            "The shape of the code: unpack the cache, one elementwise line for da, then four matrix products with "
+            "transposes placed so the shapes come out as listed, and a sum over axis 0 for db. Check each shape "
+            "against its parameter's. Pitfall: 1 - a^2 of the pre-activation instead of 1 - h_next^2.",
+            questions=[("How do you check this backward without torch?",
+                        "Central differences in float64 on a scalar such as sum(h_next * dh_next) for a random "
+                        "dh_next, perturbing one entry at a time by about 1e-6; the relative error to the analytic "
+                        "gradient should be around 1e-8 or below, away from saturated units."),
+                       ("What happens to the gradient where a unit saturates?",
+                        "1 - h_next^2 goes to 0 as |h_next| approaches 1, so almost nothing flows back to that unit's "
+                        "weights, inputs or previous state; large weights or inputs saturate units, one reason for "
+                        "small initial weights.")])
+TOPIC.hints("rnn_forward",
+            "The idea: apply the same step with the same weights at every time step, feeding each step the state "
+            "the previous one produced, starting from h0; collect every step's state.",
+            "The formula: h_{-1} = h0; for t = 0 .. T-1, h[:, t] = tanh(x[:, t] Wx + h[:, t-1] Wh + b), with "
+            "x (N, T, D) and the result h (N, T, H), h0 not included.",
+            "The shape of the code: preallocate the output as (N, T, H), H taken from h0 or Wh (not zeros_like(x)); "
+            "one Python loop over t whose body reads the running state and overwrites it; nothing loops over the "
+            "batch or the units. The input projection does not depend on the state, so it can be one product over "
+            "all steps before the loop. Cache what backward needs: inputs, weights and all states (or step caches).",
+            questions=[("Why can't the loop over time be vectorized, and what can be taken out of it?",
+                        "Each state needs the previous one, so the T steps are sequential; but x Wx + b does "
+                        "not depend on the state and can be one (N*T, D) by (D, H) product, leaving one (N, H) by "
+                        "(H, H) product per step, which is what cuDNN does too."),
+                       ("What does it cost, and what does torch's nn.RNN return?",
+                        "Time O(T N H (D + H)); memory O(T N H) for the states kept for backward. nn.RNN returns "
+                        "(output, h_n): output is these states, h_n the last one shaped (num_layers * num_directions, "
+                        "N, H); it is time-major (T, N, D) unless batch_first=True.")])
+TOPIC.hints("rnn_backward",
+            "The idea: backpropagation through time: walk the steps backwards; each hidden state gets its own "
+            "upstream gradient plus what the next step sends back through Wh; shared weights sum their gradients.",
+            "The formula: a carry g (N, H) starts at zero; for t = T-1 .. 0: da_t = (dh[:, t] + g) * (1 - h_t^2), "
+            "then g becomes da_t Wh^T; dx[:, t] = da_t Wx^T; dWx = sum_t x_t^T da_t (D, H); dWh = sum_t "
+            "h_{t-1}^T da_t (H, H) with h_{-1} = h0; db = da summed over n and t (H,); finally dh0 = g.",
+            "The shape of the code: zeros for the carry and the weight accumulators, a loop over reversed(range(T)) "
+            "that adds (+=) rather than assigns, and the carry returned as dh0. Only the carry's product with Wh must "
+            "stay in the loop: dx and the weight gradients can be contractions over (N, T) of the stored da after it. "
+            "Pitfall: step 0's previous state is h0, not h[:, -1] (negative indices wrap).",
+            questions=[("Why do a vanilla RNN's gradients vanish or explode over long sequences?",
+                        "The gradient from step t + k to step t is multiplied by k Jacobians diag(1 - h^2) Wh^T; with "
+                        "tanh' <= 1 it shrinks exponentially when Wh's largest singular value is below 1, and can "
+                        "grow exponentially above 1 (Pascanu et al. 2013). Clipping tames explosion; gated cells "
+                        "(LSTM, GRU) address vanishing."),
+                       ("What is truncated BPTT, and what does it give up?",
+                        "Process a long sequence in chunks of k steps, carrying the last state into the next chunk as "
+                        "its h0 but backpropagating only within the chunk (detach() in PyTorch); memory and time per "
+                        "update drop to O(k), but no gradient links events more than k steps apart.")])
