@@ -153,3 +153,39 @@ def mask_follows_rng(ctx, case):
         ctx.fail(f"np.random.default_rng({case['rng'].seed}) and np.random.default_rng({other.seed}) dropped the "
                  "same units", ignores_rng)
     ctx.leaves_global_rng(first, again, different)
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("dropout_forward",
+            "The idea: in training, zero every unit independently with probability p and scale the survivors up "
+            "by 1 / (1 - p), so each output's expectation equals its input; in eval mode do nothing.",
+            "The formula: mask ~ Bernoulli(1 - p) elementwise, shape of x; out = mask * x / (1 - p), so "
+            "E[out] = x and Var[out] = x^2 p / (1 - p); eval: out = x.",
+            "The shape of the code: eval returns a copy of x and a cache that says so; training draws "
+            "rng.random(x.shape), compares it with p to keep each unit with probability 1 - p, folds the scale "
+            "into the mask (with p = 1 special-cased to a zero scale) and multiplies. Pitfalls: p read as the "
+            "keep probability; np.random instead of rng; 0 * inf at p = 1.",
+            questions=[("Why inverted dropout instead of scaling by (1 - p) at test time?",
+                        "Both give the same expectation, but inverted dropout does the rescaling during training, "
+                        "so inference is the plain network: no p to remember at deployment and no extra work in "
+                        "the latency-critical path. PyTorch's nn.Dropout is inverted."),
+                       ("What does dropout cost in memory, and how is that reduced?",
+                        "The backward needs the mask, one entry per activation per dropout layer; a float64 mask "
+                        "is 8 bytes an entry, a boolean one 1 byte (or 1 bit packed), with the scale applied on "
+                        "the fly. Fused kernels (e.g. FlashAttention) store only the RNG seed and offset and "
+                        "regenerate the mask in the backward.")])
+TOPIC.hints("dropout_backward",
+            "The idea: with the mask fixed, dropout is an elementwise linear map, so the gradient flows back "
+            "through the very units the forward kept, scaled the same way; in eval it passes unchanged.",
+            "The formula: d out_i / d x_i = mask_i / (1 - p), so dx = dout * mask / (1 - p), shape of dout; "
+            "eval: dx = dout.",
+            "The shape of the code: read the mode from the cache; in eval return a copy of dout; in training one "
+            "elementwise product of dout with the stored scaled mask. No randomness here. Pitfalls: drawing a new "
+            "mask, dropping the 1 / (1 - p) scale, or returning dout itself.",
+            questions=[("How do you gradient-check a layer with dropout?",
+                        "Freeze the randomness: every forward of the finite-difference check must use the same mask "
+                        "(reuse the cache or reseed the rng identically), or check with p = 0 or in eval mode; "
+                        "otherwise each evaluation is a different function and the check fails."),
+                       ("How do forward and backward change for channel-wise dropout (nn.Dropout2d)?",
+                        "The mask has shape (N, C, 1, 1) and broadcasts over H and W, zeroing whole feature maps; "
+                        "the backward is still dout times the broadcast scaled mask, with no sum, since the mask "
+                        "is a constant and not a parameter.")])

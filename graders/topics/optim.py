@@ -356,3 +356,89 @@ def fit_fast_enough(ctx, case):
     if timing.ratio > FIT_LIMIT.factor:
         ctx.fail(f"fit_mlp() took {timing.ratio:.1f}x the reference solution's time ({timing.student:.2f} s against "
                  f"{timing.reference:.2f} s); the limit is {FIT_LIMIT.factor:g}x. Hint: {FIT_LIMIT.hint}")
+
+# -- interview practice (`dlgrade practice`): hints that escalate, then what an interviewer asks next ------------
+TOPIC.hints("minibatches",
+            "The idea: one epoch is one ordering of range(n), a random permutation or the identity, cut into "
+            "consecutive chunks of batch_size; a generator yields them one at a time.",
+            "The formula: batch k holds positions k*B up to min((k+1)*B, n) of the order, for k = 0, 1, ...; that "
+            "is ceil(n / B) batches, or floor(n / B) full ones when drop_last drops the short tail (n % B indices).",
+            "The shape of the code: choose the order once (rng.permutation, a fresh np.random.default_rng() when rng "
+            "is None, np.arange without shuffle); work out where slicing stops (n, or n minus the tail); step a "
+            "range over the start positions and yield a slice each time. Pitfall: sampling with replacement "
+            "(rng.integers) or a stop that yields an empty batch.",
+            questions=[("Why sample without replacement and reshuffle every epoch?",
+                        "Every sample is then seen exactly once per epoch, so an epoch's summed gradient is the "
+                        "full-data gradient, with less variance than sampling with replacement; a fresh order "
+                        "each epoch keeps fixed batch compositions and orderings from biasing training."),
+                       ("When do you want drop_last=True?",
+                        "When a small last batch hurts: BatchNorm's batch statistics are noisy on a few samples "
+                        "(PyTorch raises in training with one value per channel), and fixed shapes suit compiled "
+                        "or multi-device code; the cost is a few unseen samples per epoch, different each epoch "
+                        "when shuffled.")])
+TOPIC.hints("sgd",
+            "The idea: the negative gradient is the direction of steepest local descent; take a step of size "
+            "lr along it.",
+            "The formula: w_next = w - lr * dw, elementwise; dw and w_next have w's shape.",
+            "The shape of the code: one elementwise expression that builds a new array. Pitfall: the augmented "
+            "assignment (-=) changes the caller's w in place, which the contract forbids.",
+            questions=[("How large can the learning rate be?",
+                        "On a quadratic with Hessian H, gradient descent converges iff lr < 2 / lambda_max(H); "
+                        "above that the iterates oscillate with growing amplitude along the top eigenvector, so "
+                        "the sharpest direction bounds lr and the flattest one sets the speed."),
+                       ("What does weight_decay do in torch.optim.SGD?",
+                        "It adds weight_decay * w to the gradient (L2). For plain SGD that equals shrinking w by "
+                        "lr * weight_decay * w each step, i.e. decoupled decay; the two only differ for adaptive "
+                        "methods such as Adam (hence AdamW).")])
+TOPIC.hints("sgd_momentum",
+            "The idea: keep a velocity, a decaying sum of past gradients, and step along it: directions where "
+            "gradients agree speed up, directions where they flip sign cancel out.",
+            "The formula (PyTorch, dampening 0): v_1 = g_1, then v_t = momentum * v_{t-1} + g_t, and "
+            "w_next = w - lr * v_t; v has w's shape and is all the state there is.",
+            "The shape of the code: branch on state being None: the first velocity is a copy of dw (never dw "
+            "itself), later ones combine the stored velocity with dw into a new array; step w with the current "
+            "lr; return a new dict. Pitfall: the v = momentum * v - lr * dw form, which breaks when lr changes.",
+            questions=[("What is the effective step size with momentum?",
+                        "For a constant gradient g the velocity tends to g / (1 - momentum), so the step tends to "
+                        "lr / (1 - momentum) times g: 10x lr at momentum 0.9, which is why lr is often lowered "
+                        "when momentum is raised."),
+                       ("What does nesterov=True change in torch.optim.SGD?",
+                        "The velocity update stays the same, but the step uses the look-ahead gradient "
+                        "g + momentum * v_t instead of v_t: w_next = w - lr * (g + momentum * v_t). It damps "
+                        "overshooting and improves the convergence rate on convex problems.")])
+TOPIC.hints("adam",
+            "The idea: per coordinate, divide a running mean of the gradient (momentum) by a running root mean "
+            "square of it (an adaptive scale), correcting both averages for starting at zero.",
+            "The formula: g = dw + weight_decay * w; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; "
+            "step = lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps), with t counted from 1; m, v shaped "
+            "like w, t a scalar.",
+            "The shape of the code: when state is None start t at 0 and the moments at np.zeros_like(w); add the "
+            "L2 term to the gradient; increment t before anything uses it; build new m and v (no in-place on the "
+            "old state's arrays); bias-correct, then np.sqrt, then add eps; return w_next and a new dict. "
+            "Pitfalls: eps inside the square root; AdamW's decoupled decay.",
+            questions=[("Why the bias correction, and what goes wrong without it?",
+                        "m and v start at zero, so early on E[m_t] = (1 - b1^t) E[g] and E[v_t] = (1 - b2^t) "
+                        "E[g^2]; dividing removes that shrinkage. Uncorrected, the first step is "
+                        "(1 - b1) / sqrt(1 - b2) ~ 3.2 times lr per coordinate with the defaults, instead of ~lr."),
+                       ("How does Adam's weight_decay differ from AdamW's?",
+                        "Adam adds weight_decay * w to the gradient, so the decay is divided by sqrt(v_hat) too and "
+                        "weights with large gradients are barely regularized. AdamW decouples it, shrinking w by "
+                        "lr * weight_decay * w outside the adaptive step, which regularizes uniformly and "
+                        "usually generalizes better.")])
+TOPIC.hints("fit_mlp",
+            "The idea: a standard training loop: initialize, give every parameter its own optimizer state, and "
+            "for every epoch and mini-batch compute loss and gradients on the batch, then update each parameter.",
+            "The formula: C = max(y) + 1, layer sizes [D, *hidden_sizes, C]; epochs * ceil(N / batch_size) "
+            "steps, each one (params[k], state[k]) <- adam(params[k], grads[k], state[k], lr) for every key k.",
+            "The shape of the code: import init_mlp and mlp_loss inside the function; init from rng; a dict of "
+            "states with the params' keys, all None; nested loops over epochs and over minibatches(N, "
+            "batch_size, rng); index X and y with the batch; write each updated parameter and its state back. "
+            "Pitfall: one state shared by all parameters, or C from np.unique.",
+            questions=[("The loss becomes NaN after a few epochs: what do you check?",
+                        "Lower the learning rate first; then the loss for overflow (softmax without subtracting "
+                        "the row max, log of 0); then the gradients with a numeric gradient check on a tiny "
+                        "network. Printing the loss per epoch shows when it starts."),
+                       ("What does the batch size trade off?",
+                        "Larger batches give less noisy gradients (variance ~ 1 / B) and better vectorized work, "
+                        "but fewer updates per epoch and more memory, and often need a larger lr; batch size 1 is "
+                        "pure SGD, noisy and dominated by Python overhead in numpy.")])
