@@ -259,7 +259,8 @@ ADAM = [dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0),
 optimizer_check("adam", lambda p, lr, beta1, beta2, eps, weight_decay: torch.optim.Adam(
     [p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay), ADAM, mistakes=[
     Mistake("adam_no_bias_correction", "divide the moments by (1 - beta1**t) and (1 - beta2**t): without the bias "
-            "correction the first steps are far too small", variant=lambda *a, **k: _adam(*a, **k, correct=False)),
+            "correction the first steps have the wrong size (about 3 times too large with the default betas)",
+            variant=lambda *a, **k: _adam(*a, **k, correct=False)),
     Mistake("adam_eps_inside_sqrt", "eps is added after the square root: sqrt(v_hat) + eps, not sqrt(v_hat + eps)",
             variant=lambda *a, **k: _adam(*a, **k, eps_inside=True)),
     Mistake("adam_t_incremented_after_use", "increment t before the bias corrections, so the first step uses t = 1 "
