@@ -224,7 +224,7 @@ def run(args, console: Console) -> int:
             plan = practice.plan_mock(store, _pool(), args.count, args.seed)
             mock_id = store.start_mock([(e.topic, e.function) for e in plan], args.minutes)
             console.print(f"[bold]mock interview: {len(plan)} exercises, {practice.clock(args.minutes * 60)} in all; "
-                          "hints only if you ask (they are counted)[/bold]\n1 of {len(plan)}:")
+                          f"hints only if you ask (they are counted)[/bold]\n1 of {len(plan)}:")
             _begin(store, console, plan[0], "mock interview", pathlib.Path(args.workspace or DEFAULT_WORKSPACE), mock_id)
         elif action == "hint":
             attempt = _open(store)

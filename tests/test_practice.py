@@ -148,7 +148,7 @@ def test_pick_hint_check_submit_review_and_stats(home, monkeypatch):
 
 def test_a_mock_interview_runs_under_one_countdown_and_reports(home, monkeypatch):
     begun = practise("mock", "--count", "3", "--minutes", "30", "--seed", "1")
-    assert "mock interview: 3 exercises, 30:00 in all" in begun
+    assert "mock interview: 3 exercises, 30:00 in all" in begun and "1 of 3:" in begun
     given = practise("give-up")
     assert "mock interview: 2 of 3" in given and "your code" not in given  # no solution in the middle of it
     assert "hint 1 of" in practise("hint")
