@@ -134,9 +134,14 @@ def run_cli(*args, cwd=None) -> Ran:
     from dlgrade.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main([str(a) for a in args])
-        except SystemExit as exit:  # argparse's own errors and --help
-            status = exit.code
+    columns = os.environ.pop("COLUMNS", None)  # as a pipe or a log sees it: whole lines
+    try:
+        with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main([str(a) for a in args])
+            except SystemExit as exit:  # argparse's own errors and --help
+                status = exit.code
+    finally:
+        if columns is not None:
+            os.environ["COLUMNS"] = columns
     return Ran(status, out.getvalue(), err.getvalue())

@@ -64,7 +64,7 @@ def test_a_failing_checks_prints_are_shown_cut_and_all_with_s(printing):
 
 
 def test_hidden_checks_never_show_prints(printing):
-    result = run("check", "relu_forward", "--impl", str(printing), "--hidden", "--format", "json")
+    result = run_cli("check", "relu_forward", "--impl", str(printing), "--hidden", "--format", "json")
     data = json.loads(result.stdout)
     hidden = [v for v in data["verdicts"] if v["visibility"] == "hidden"]
     public = [v for v in data["verdicts"] if v["visibility"] == "public"]
@@ -90,19 +90,19 @@ def test_pytest_shows_captured_stdout_and_skips_stubs(printing, tmp_path):
 
 
 def test_summary_separates_stubs_and_the_exit_status_says_which(tmp_path):
-    stubs = run("check", "activations", "--impl", str(EXERCISES))
+    stubs = run_cli("check", "activations", "--impl", str(EXERCISES))
     assert stubs.returncode == 3 and "0 passed, 0 failed, 12 not implemented" in stubs.stdout
     mixed = tmp_path / "mixed"
     mixed.mkdir()
     shutil.copy(SOLUTIONS / "activations.py", mixed / "activations.py")
     shutil.copy(EXERCISES / "perceptron.py", mixed / "perceptron.py")
-    result = run("check", "activations", "perceptron", "--impl", str(mixed))
+    result = run_cli("check", "activations", "perceptron", "--impl", str(mixed))
     assert result.returncode == 3 and "12 passed, 0 failed, 6 not implemented" in result.stdout
-    assert run("check", "activations", "--impl", str(mixed)).returncode == 0
+    assert run_cli("check", "activations", "--impl", str(mixed)).returncode == 0
     broken = write_module(tmp_path / "broken", "activations", "def relu_forward(x):\n    return 1 / 0\n")
-    failed = run("check", "relu_forward", "--impl", str(broken))
+    failed = run_cli("check", "relu_forward", "--impl", str(broken))
     assert failed.returncode == 1 and "0 passed, 1 failed (1 error)" in failed.stdout
-    assert "exit status" in run("check", "--help").stdout
+    assert "exit status" in run_cli("check", "--help").stdout
 
 
 @pytest.mark.parametrize("words, expected", [
@@ -143,16 +143,16 @@ def test_a_topic_not_graded_yet_says_so():
 def test_the_folder_it_grades(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    lost = run("check", cwd=empty)
+    lost = run_cli("check", cwd=empty)
     assert lost.returncode == 2 and "dlgrade init exercises" in lost.stdout and "--impl DIR" in lost.stdout
-    assert run("init", "exercises", cwd=empty).returncode == 0
-    from_above = run("check", "perceptron", cwd=empty)  # ./exercises
-    inside = run("check", "perceptron", cwd=empty / "exercises")  # the folder itself holds the modules
+    assert run_cli("init", "exercises", cwd=empty).returncode == 0
+    from_above = run_cli("check", "perceptron", cwd=empty)  # ./exercises
+    inside = run_cli("check", "perceptron", cwd=empty / "exercises")  # the folder itself holds the modules
     for result in (from_above, inside):
         assert result.returncode == 3 and "6 not implemented" in result.stdout, result.stdout + result.stderr
-    by_path = run("check", str(empty / "exercises" / "losses.py"), cwd=tmp_path)  # a module's path: its topic
+    by_path = run_cli("check", str(empty / "exercises" / "losses.py"), cwd=tmp_path)  # a module's path: its topic
     assert "losses" in by_path.stdout and "perceptron" not in by_path.stdout and by_path.returncode == 3
-    two = run("check", "--impl", str(SOLUTIONS), str(empty / "exercises"))
+    two = run_cli("check", "--impl", str(SOLUTIONS), str(empty / "exercises"))
     assert two.returncode == 2 and "more than one implementation folder" in two.stdout
 
 
@@ -177,8 +177,8 @@ def test_grade_takes_names_anywhere_and_json(tmp_path):
     subs = tmp_path / "subs"
     (subs / "ann").mkdir(parents=True)
     shutil.copy(SOLUTIONS / "activations.py", subs / "ann" / "activations.py")
-    before = run("grade", str(subs), "activations", "--out", str(tmp_path / "a"), "--in-process", "--no-progress")
-    after = run("grade", str(subs), "--out", str(tmp_path / "b"), "--in-process", "--format", "json", "activations")
+    before = run_cli("grade", str(subs), "activations", "--out", str(tmp_path / "a"), "--in-process", "--no-progress")
+    after = run_cli("grade", str(subs), "--out", str(tmp_path / "b"), "--in-process", "--format", "json", "activations")
     assert before.returncode == 0 and after.returncode == 0, before.stdout + after.stderr
     data = json.loads(after.stdout)
     assert [row["student"] for row in data["gradebook"]] == ["ann"]
@@ -187,9 +187,9 @@ def test_grade_takes_names_anywhere_and_json(tmp_path):
     assert "grading" in after.stderr  # what people read goes to stderr, the JSON alone to stdout
     header = (tmp_path / "a" / "gradebook.csv").read_text().splitlines()[0]
     assert header == "student,total,max,activations,status"
-    swallowed = run("grade", "--topics", "mlp", "activations", str(subs), "--out", str(tmp_path / "c"))
+    swallowed = run_cli("grade", "--topics", "mlp", "activations", str(subs), "--out", str(tmp_path / "c"))
     assert swallowed.returncode == 2 and "--topics is gone" in swallowed.stdout
-    one = run("grade", str(subs), "relu_forward", "--out", str(tmp_path / "d"), "--in-process", "--no-progress")
+    one = run_cli("grade", str(subs), "relu_forward", "--out", str(tmp_path / "d"), "--in-process", "--no-progress")
     assert one.returncode == 0 and "(1 check)" in one.stdout
     assert (tmp_path / "d" / "gradebook.csv").read_text().splitlines()[1].startswith("ann,1,1,")
 

@@ -100,7 +100,7 @@ def module_folders(folder: pathlib.Path) -> list[pathlib.Path]:
                           "<topic>.ipynb notebooks)")
 
 
-def folder_root(folder: pathlib.Path) -> pathlib.Path:
+def folder_root(folder: pathlib.Path) -> pathlib.Path | None:
     """The one folder holding the modules, where a submission is a plain folder of .py files an executor can
     read in place; else (notebooks, several folders) None: its modules are written to a temp folder."""
     folders = module_folders(folder)
