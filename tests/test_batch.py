@@ -444,6 +444,9 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
     students = [f"s{i}" for i in range(40)]
     for student in students:
         solution_folder(subs / student, ["activations"])
+        # Each takes a moment to import: the signal lands while grading is under way, even on a fast machine.
+        with open(subs / student / "activations.py", "a") as module:
+            module.write("\nimport time\ntime.sleep(0.1)\n")
     make_zip(subs / "z.zip", {"activations.py": (SOLUTIONS / "activations.py").read_text()})
     out = tmp_path / "out"
     before = _kit_temporaries()
