@@ -540,7 +540,8 @@ def make_console(stderr: bool = False) -> Console:
 
 
 COMMANDS = {"check": cmd_check, "list": cmd_list, "grade": cmd_grade, "gradescope": cmd_gradescope,
-            "release": cmd_release, "notebooks": cmd_notebooks, "practice": cmd_practice, "autograde": cmd_autograde, "init": cmd_init}
+            "release": cmd_release, "notebooks": cmd_notebooks, "practice": cmd_practice, "autograde": cmd_autograde,
+            "init": cmd_init}
 
 
 def main(argv=None) -> int:

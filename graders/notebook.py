@@ -67,7 +67,6 @@ class CheckResult:
         printer.text(str(self))
 
 
-
 def neighbour_modules(folder: pathlib.Path, topic: str) -> tuple[dict[str, bytes], list[str]]:
     """The other modules beside the notebook (``mlp.ipynb`` or ``mlp.py`` for optim, whose ``fit_mlp`` imports
     ``from .mlp``), as a submission's folder would hold them; and why some could not be read."""
@@ -133,8 +132,7 @@ def check(topic: str, function: str | None = None, hidden: bool = False, *, sour
     loaded = load_topic(topic)
     if function is not None and function not in loaded.functions:
         raise ValueError(f"{topic} has no function {function!r}; its functions: {', '.join(loaded.functions)}")
-    wanted = "hidden" if hidden else "public"
-    ids = [c.id for c in loaded.checks if c.visibility == wanted and function in (None, c.function)]
+    ids = [c.id for c in loaded.checks_for("hidden" if hidden else "public", function)]
     module = source if source is not None else module_from_cells(kernel_cells())
     neighbours, notes = neighbour_modules(pathlib.Path.cwd(), topic)
     if not ids:
@@ -146,6 +144,6 @@ def check(topic: str, function: str | None = None, hidden: bool = False, *, sour
         (folder / f"{topic}.py").write_text(module)
         grader = Grader(hidden=hidden, timeout=timeout, reference=reference_folders(), only=ids)
         report = grader.grade(folder, [loaded], lambda f: SandboxExecutor(f, memory_mb=memory_mb))
-    verdicts = [dataclasses.replace(v, message=v.message.replace(str(folder), "<notebook>"),
-                                    output=v.output.replace(str(folder), "<notebook>")) for v in report.verdicts]
-    return CheckResult(verdicts, notes)
+    from .grading.batch import without_paths
+
+    return CheckResult([without_paths(v, [str(folder)], "<notebook>") for v in report.verdicts], notes)

@@ -1,6 +1,7 @@
 """`dlgrade practice`: interview practice in the terminal, on the candidate's own files (grading/practice.py)."""
 from __future__ import annotations
 
+import collections
 import pathlib
 
 from rich.console import Console
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from .grading import practice
 from .grading.progress import Store, now
+from .grading.reports import verdict_lines
 from .registry import available_topics, load_topic, reference_folders, stub_files
 
 ACTIONS = ("start", "hint", "check", "submit", "give-up", "solution", "answers", "stats", "status", "mock")
@@ -127,10 +129,19 @@ def _mock_report(store: Store, console: Console, mock) -> None:
                                                         "every exercise passed cleanly"), highlight=False)
 
 
+def _abandon(store: Store, console: Console) -> None:
+    """A new exercise or mock leaves the open one unfinished: it counts as given up (and comes back)."""
+    abandoned = store.open_attempt()
+    if abandoned is not None:
+        store.finish(abandoned["id"], "gave_up")
+        console.print(f"[yellow]{abandoned['topic']}::{abandoned['function']} left unfinished: recorded as given "
+                      "up[/yellow]", highlight=False)
+
+
 def _last_finished(store: Store):
     if store.open_attempt() is not None:
         raise PracticeError("an exercise is open: submit it or give up first (dlgrade practice give-up)")
-    attempt = store.db.execute("SELECT * FROM attempts WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    attempt = store.last_finished()
     if attempt is None:
         raise PracticeError("nothing practised yet: `dlgrade practice` starts an exercise")
     return attempt
@@ -168,20 +179,14 @@ def _grade(attempt, hidden: bool):
     from .grading.grader import Grader
 
     topic = load_topic(attempt["topic"])
-    ids = [c.id for c in topic.checks if c.function == attempt["function"] and (hidden or c.visibility == "public")]
+    ids = [c.id for c in topic.checks_for(None if hidden else "public", attempt["function"])]
     grader = Grader(hidden=hidden, reference=reference_folders(), only=ids)
     return grader.grade(pathlib.Path(attempt["workspace"]), [topic], InProcessExecutor).verdicts
 
 
 def _stats(store: Store, console: Console) -> None:
     stats = store.stats()
-    pool = _pool()
-    totals = {}
-    for e in pool:
-        totals.setdefault(e.topic, 0)
-        totals[e.topic] += 1
-        totals.setdefault(e.difficulty, 0)
-        totals[e.difficulty] += 1
+    totals = collections.Counter(name for e in _pool() for name in (e.topic, e.difficulty))
     for key, title in (("by_topic", "topic"), ("by_difficulty", "difficulty")):
         table = Table(title=f"progress by {title}")
         for column in (title, "solved", "attempted", "functions", "best", "median"):
@@ -208,19 +213,14 @@ def run(args, console: Console) -> int:
             if mock is not None:
                 raise PracticeError("a mock interview is running: submit or give up its exercise")
             exercise, why = practice.choose(store, _pool(), list(args.select))
-            abandoned = store.open_attempt()
-            if abandoned is not None:
-                store.finish(abandoned["id"], "gave_up")
-                console.print(f"[yellow]{abandoned['topic']}::{abandoned['function']} left unfinished: recorded as "
-                              "given up[/yellow]", highlight=False)
+            _abandon(store, console)
             _begin(store, console, exercise, why, pathlib.Path(args.workspace or DEFAULT_WORKSPACE))
         elif action == "mock":
             if mock is not None:
                 raise PracticeError("a mock interview is already running")
             if args.count < 1 or args.minutes <= 0:
                 raise PracticeError("--count must be at least 1 and --minutes positive")
-            if store.open_attempt() is not None:
-                store.finish(store.open_attempt()["id"], "gave_up")
+            _abandon(store, console)
             plan = practice.plan_mock(store, _pool(), args.count, args.seed)
             mock_id = store.start_mock([(e.topic, e.function) for e in plan], args.minutes)
             console.print(f"[bold]mock interview: {len(plan)} exercises, {practice.clock(args.minutes * 60)} in all; "
@@ -238,12 +238,12 @@ def run(args, console: Console) -> int:
             _elapsed_line(console, attempt)
         elif action == "check":
             attempt = _open(store)
-            console.print("\n".join(_lines(_grade(attempt, hidden=False))), highlight=False)
+            console.print("\n".join(verdict_lines(_grade(attempt, hidden=False))), highlight=False)
             _elapsed_line(console, attempt)
         elif action == "submit":
             attempt = _open(store)
             verdicts = _grade(attempt, hidden=True)
-            console.print("\n".join(_lines(verdicts)), highlight=False)
+            console.print("\n".join(verdict_lines(verdicts)), highlight=False)
             outcome, mistake = practice.outcome_of(verdicts), practice.mistake_of(verdicts)
             done = store.finish(attempt["id"], outcome, sum(v.score for v in verdicts),
                                 sum(v.max_score for v in verdicts), mistake)
@@ -251,8 +251,7 @@ def run(args, console: Console) -> int:
             said += f"; the mistake: {mistake}" if mistake else ""
             console.print(f"[bold]{said}[/bold]; it comes back for review in {done['review_in_days']:g} "
                           f"day{'s' * (done['review_in_days'] != 1)}", highlight=False)
-            _after(store, console, store.db.execute("SELECT * FROM attempts WHERE id = ?", (attempt["id"],)).fetchone(),
-                   show_solution=outcome == "passed")
+            _after(store, console, store.attempt(attempt["id"]), show_solution=outcome == "passed")
         elif action == "give-up":
             attempt = _open(store)
             done = store.finish(attempt["id"], "gave_up")
@@ -277,8 +276,3 @@ def run(args, console: Console) -> int:
                 console.print(f"mock interview: {practice.clock(mock['deadline_at'] - now())} left")
     return 0
 
-
-def _lines(verdicts) -> list[str]:
-    from .grading.reports import verdict_lines
-
-    return verdict_lines(verdicts)

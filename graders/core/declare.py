@@ -94,8 +94,9 @@ class Topic:
             raise ValueError(f"{function}(): hints must be non-empty text")
         self.practice[function] = Practice(tuple(hints), tuple((q, a) for q, a in questions))
 
-    def checks_for(self, visibility: str | None = None) -> list[Check]:
-        return [c for c in self.checks if visibility is None or c.visibility == visibility]
+    def checks_for(self, visibility: str | None = None, function: str | None = None) -> list[Check]:
+        """The checks of this visibility (any, for None) and of this function (any, for None)."""
+        return [c for c in self.checks if visibility in (None, c.visibility) and function in (None, c.function)]
 
     # -- declarations ---------------------------------------------------------------
     def check(self, function: str, name: str, *, inputs=None, cases=(), points=1.0, visibility="public",

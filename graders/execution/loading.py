@@ -85,12 +85,24 @@ def forbidden_imports(tree: ast.Module, siblings: set[str] = frozenset()) -> lis
     return found
 
 
-def _bound_names(node) -> set[str]:
-    """Top-level names an assignment or an import binds."""
+def bound_names(node) -> set[str]:
+    """The names a statement binds where it stands: a def's or class's name, an import's, an assignment's."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return {(a.asname or a.name).partition(".")[0] for a in node.names if a.name != "*"}
     targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
     return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def first_line(node) -> int:
+    """Where a statement starts: its first decorator's line, or its own."""
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+
+
+def statement_lines(lines: list[str], node) -> list[str]:
+    """The source lines of a top-level statement, its decorators included."""
+    return lines[first_line(node) - 1:node.end_lineno]
 
 
 def read_source(folder: pathlib.Path, topic: str) -> SourceInfo:
@@ -115,7 +127,7 @@ def read_source(folder: pathlib.Path, topic: str) -> SourceInfo:
             else:
                 info.stubs.discard(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            names = _bound_names(node)
+            names = bound_names(node)
             info.bound |= names
             info.stubs -= names  # rebound: whatever it is now is known when the module runs
             info.star_import |= isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
@@ -124,7 +136,7 @@ def read_source(folder: pathlib.Path, topic: str) -> SourceInfo:
                 if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     info.bound.add(inner.name)
                 elif isinstance(inner, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
-                    info.bound |= _bound_names(inner)
+                    info.bound |= bound_names(inner)
                     info.star_import |= isinstance(inner, ast.ImportFrom) and any(a.name == "*" for a in inner.names)
     info.forbidden = forbidden_imports(tree, sibling_modules(folder))
     return info

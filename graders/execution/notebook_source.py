@@ -16,7 +16,7 @@ import ast
 import json
 import re
 
-from .loading import ALLOWED_IMPORTS
+from .loading import ALLOWED_IMPORTS, bound_names, statement_lines
 
 #: nbgrader marks the cells it grades by their output: they never hold a student's definitions.
 _GRADE_CELL = {"grade": True, "solution": False}
@@ -32,12 +32,6 @@ def _python_lines(cell: str) -> str:
     if lines and lines[0].lstrip().startswith("%%"):
         lines[0] = ""
     return "\n".join("" if _SHELL_OR_MAGIC.match(line) else line for line in lines)
-
-
-def _bound(node) -> set[str]:
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(a.asname or a.name).partition(".")[0] for a in node.names}
-    return set()
 
 
 def _module_of(node) -> str:
@@ -69,7 +63,7 @@ def module_from_cells(cells: list[str]) -> str:
             parsed.append((number, f"# cell {number} left out: line {err.lineno}: syntax error: {err.msg}\n", None))
     imports = [node for _, _, tree in parsed if tree for node in tree.body
                if isinstance(node, (ast.Import, ast.ImportFrom))]
-    allowed_names = {name for node in imports if _module_of(node) in ALLOWED_IMPORTS for name in _bound(node)}
+    allowed_names = {name for node in imports if _module_of(node) in ALLOWED_IMPORTS for name in bound_names(node)}
     kept_per_cell, used = [], set()
     for number, source, tree in parsed:
         kept = []
@@ -91,11 +85,9 @@ def module_from_cells(cells: list[str]) -> str:
             continue
         lines = source.splitlines()
         chosen = [node for node in kept if not isinstance(node, (ast.Import, ast.ImportFrom))
-                  or _module_of(node) in ALLOWED_IMPORTS or _bound(node) & used]
+                  or _module_of(node) in ALLOWED_IMPORTS or bound_names(node) & used]
         if chosen:
-            parts.append(f"# cell {number}\n" + "\n".join(
-                "\n".join(lines[min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])]) - 1:
-                                n.end_lineno]) for n in chosen) + "\n")
+            parts.append(f"# cell {number}\n" + "\n".join("\n".join(statement_lines(lines, n)) for n in chosen) + "\n")
     return "\n".join(parts)
 
 

@@ -218,7 +218,7 @@ def _grade_in_worker(submission: Submission) -> dict:
             report = grader.grade(folder, _WORKER["topics"], _executor_factory(settings))
             # Messages name the student's entry, not a temp dir or the instructor's path: same result every run.
             paths = sorted({str(folder), str(pathlib.Path(folder).resolve())}, key=len, reverse=True)
-            report.verdicts = [_without_paths(v, paths, submission.entry) for v in report.verdicts]
+            report.verdicts = [without_paths(v, paths, submission.entry) for v in report.verdicts]
     finally:
         _WORKER["executor"] = None
     report.meta["implementation"] = submission.student
@@ -229,7 +229,8 @@ def _grade_in_worker(submission: Submission) -> dict:
             "oracle_cache": {"hits": grader.oracle.hits - hits, "misses": grader.oracle.misses - misses}}
 
 
-def _without_paths(verdict: Verdict, paths: list[str], name: str) -> Verdict:
+def without_paths(verdict: Verdict, paths: list[str], name: str) -> Verdict:
+    """The verdict with every one of ``paths`` (a temp folder's) in its message and output said as ``name``."""
     message, output = verdict.message, verdict.output
     for path in paths:
         message, output = message.replace(path, name), output.replace(path, name)

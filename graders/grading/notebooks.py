@@ -23,6 +23,7 @@ import pathlib
 import re
 import textwrap
 
+from ..execution.loading import bound_names, statement_lines
 from .reports import new_folder
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -76,23 +77,9 @@ def docstring_markdown(doc: str) -> str:
 
 # -- sources ---------------------------------------------------------------------------------------------------
 
-def _segment(lines: list[str], node) -> list[str]:
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return lines[first - 1:node.end_lineno]
-
-
 def _names(node) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | \
         {n.value.id for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
-
-
-def _bound(node) -> set[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(a.asname or a.name).partition(".")[0] for a in node.names}
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def solution_body(reference_source: str, function: str, shared: set[str]) -> list[str]:
@@ -101,7 +88,7 @@ def solution_body(reference_source: str, function: str, shared: set[str]) -> lis
     imports; in the reference's order, at the body's indentation."""
     tree = ast.parse(reference_source)
     lines = reference_source.splitlines()
-    nodes = {name: node for node in tree.body for name in _bound(node)}
+    nodes = {name: node for node in tree.body for name in bound_names(node)}
     target = nodes.get(function)
     if not isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise ValueError(f"the reference defines no function {function}()")
@@ -115,7 +102,7 @@ def solution_body(reference_source: str, function: str, shared: set[str]) -> lis
     body = target.body[1:] if ast.get_docstring(target) is not None else target.body
     indent = " " * body[0].col_offset
     helpers = [indent + line if line.strip() else line
-               for node in tree.body if id(node) in needed for line in _segment(lines, node)]
+               for node in tree.body if id(node) in needed for line in statement_lines(lines, node)]
     return helpers + lines[body[0].lineno - 1:target.end_lineno]
 
 
@@ -129,8 +116,8 @@ class StubModule:
         self.functions = [n for n in self.tree.body if isinstance(n, ast.FunctionDef)]
         self.setup = [line for n in self.tree.body if not isinstance(n, ast.FunctionDef)
                       and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
-                      for line in _segment(self.lines, n)]
-        self.shared = {name for n in self.tree.body for name in _bound(n)}  # what every cell may use
+                      for line in statement_lines(self.lines, n)]
+        self.shared = {name for n in self.tree.body for name in bound_names(n)}  # what every cell may use
 
     def header(self, fn: ast.FunctionDef) -> list[str]:
         """The ``def`` line(s) and a one-line docstring (the whole one is the markdown cell above)."""
@@ -152,9 +139,7 @@ def _points(x: float) -> str:
 
 
 def _function_checks(topic, function: str) -> tuple[float, float]:
-    public = sum(c.points for c in topic.checks if c.function == function and c.visibility == "public")
-    hidden = sum(c.points for c in topic.checks if c.function == function and c.visibility == "hidden")
-    return public, hidden
+    return tuple(sum(c.points for c in topic.checks_for(visibility, function)) for visibility in ("public", "hidden"))
 
 
 def topic_notebook(topic, stub_source: str, reference_source: str | None = None, *, nbgrader: bool = True):

@@ -18,6 +18,7 @@ import random
 
 from ..core.declare import Practice
 from ..core.verdicts import Outcome
+from ..execution.loading import first_line
 from .progress import Store, now
 
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -125,12 +126,13 @@ def put_stub(workspace: pathlib.Path, topic: str, function: str, stub_source: st
     return path
 
 
+def _function_node(source: str, function: str) -> ast.FunctionDef | None:
+    return next((n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function), None)
+
+
 def _span(source: str, function: str) -> tuple[int, int] | None:
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            return first - 1, node.end_lineno
-    return None
+    node = _function_node(source, function)
+    return (first_line(node) - 1, node.end_lineno) if node else None
 
 
 def _function_lines(source: str, function: str) -> list[str]:
@@ -159,17 +161,13 @@ def function_source(path: pathlib.Path, function: str) -> str | None:
 
 
 def docstring(stub_source: str, function: str) -> str:
-    for node in ast.parse(stub_source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            return ast.get_docstring(node) or ""
-    return ""
+    node = _function_node(stub_source, function)
+    return (ast.get_docstring(node) or "") if node else ""
 
 
 def signature(stub_source: str, function: str) -> str:
-    for node in ast.parse(stub_source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            return f"{function}({ast.unparse(node.args)})"
-    return f"{function}(...)"
+    node = _function_node(stub_source, function)
+    return f"{function}({ast.unparse(node.args) if node else '...'})"
 
 
 # -- grading -------------------------------------------------------------------------------------------------

@@ -146,6 +146,13 @@ class Store:
     def open_attempt(self):
         return self.db.execute("SELECT * FROM attempts WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
 
+    def last_finished(self):
+        return self.db.execute("SELECT * FROM attempts WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+                               ).fetchone()
+
+    def attempt(self, attempt_id: int):
+        return self.db.execute("SELECT * FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+
     def start(self, topic: str, function: str, difficulty: str, workspace: str, mock_id: int | None = None) -> int:
         with self.transaction() as db:
             cursor = db.execute("INSERT INTO attempts (topic, function, difficulty, workspace, started_at, mock_id) "
@@ -166,7 +173,7 @@ class Store:
                mistake: str | None = None) -> dict:
         """Record how the attempt ended and schedule its review; {seconds, hints, review_in_days}."""
         with self.transaction() as db:
-            attempt = db.execute("SELECT * FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            attempt = self.attempt(attempt_id)
             seconds = now() - attempt["started_at"]
             db.execute("UPDATE attempts SET finished_at = ?, outcome = ?, seconds = ?, score = ?, max_score = ?, "
                        "mistake = ? WHERE id = ?", (now(), outcome, seconds, score, max_score, mistake, attempt_id))
