@@ -52,6 +52,12 @@ def sigmoid_forward(x):
     element, so an overflow in the unused branch still raises a warning (and
     ``inf / inf`` gives NaN). The output must be finite for every input in
     [-1000, 1000].
+
+    Examples
+    --------
+    >>> out, cache = sigmoid_forward(np.array([-1000.0, 0.0, 2.0]))
+    >>> np.round(out, 4)
+    array([0.    , 0.5   , 0.8808])
     """
     raise NotImplementedError
 
@@ -77,6 +83,13 @@ def sigmoid_backward(dout, cache):
 
     Pitfall: do not recompute ``sigmoid`` from ``x`` with the unstable
     formula here; the backward is checked at the same extreme inputs.
+
+    Examples
+    --------
+    >>> out, cache = sigmoid_forward(np.array([-1000.0, 0.0, 2.0]))
+    >>> dx = sigmoid_backward(np.array([1.0, 2.0, 1.0]), cache)
+    >>> np.round(dx, 4)
+    array([0.   , 0.5  , 0.105])
     """
     raise NotImplementedError
 
@@ -98,6 +111,12 @@ def tanh_forward(x):
 
     Hint: ``np.tanh`` is stable for any float input. Writing tanh out as
     ``(e^x - e^-x) / (e^x + e^-x)`` overflows for |x| above about 710.
+
+    Examples
+    --------
+    >>> out, cache = tanh_forward(np.array([-1.0, 0.0, 1000.0]))
+    >>> np.round(out, 4)
+    array([-0.7616,  0.    ,  1.    ])
     """
     raise NotImplementedError
 
@@ -122,6 +141,13 @@ def tanh_backward(dout, cache):
 
     Pitfall: multiply by ``dout`` (chain rule); returning the local derivative
     alone is a common slip.
+
+    Examples
+    --------
+    >>> out, cache = tanh_forward(np.array([-1.0, 0.0, 1000.0]))
+    >>> dx = tanh_backward(np.array([1.0, 2.0, 1.0]), cache)
+    >>> np.round(dx, 4)
+    array([0.42, 2.  , 0.  ])
     """
     raise NotImplementedError
 
@@ -145,6 +171,14 @@ def relu_forward(x):
 
     Pitfall: ``x[x < 0] = 0`` writes into the caller's array; inputs must not
     be modified.
+
+    Examples
+    --------
+    >>> x = np.array([[-1.0, 0.0, 2.0], [3.0, -0.5, 0.0]])
+    >>> out, cache = relu_forward(x)
+    >>> out
+    array([[0., 0., 2.],
+           [3., 0., 0.]])
     """
     raise NotImplementedError
 
@@ -173,6 +207,14 @@ def relu_backward(dout, cache):
 
     Pitfall: return a float array, not the boolean mask itself, and do not
     zero entries of ``dout`` in place.
+
+    Examples
+    --------
+    >>> x = np.array([[-1.0, 0.0, 2.0], [3.0, -0.5, 0.0]])
+    >>> out, cache = relu_forward(x)
+    >>> relu_backward(np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]), cache)   # 0 at x == 0
+    array([[0., 0., 1.],
+           [2., 0., 0.]])
     """
     raise NotImplementedError
 
@@ -202,6 +244,12 @@ def elu_forward(x, alpha=1.0):
 
     Pitfall: ``np.where`` evaluates both branches everywhere; ``exp(1000)``
     in the unused branch still warns about overflow.
+
+    Examples
+    --------
+    >>> out, cache = elu_forward(np.array([-1000.0, -1.0, 0.0, 2.0]), alpha=2.0)
+    >>> np.round(out, 4)   # saturates at -alpha
+    array([-2.    , -1.2642,  0.    ,  2.    ])
     """
     raise NotImplementedError
 
@@ -227,5 +275,12 @@ def elu_backward(dout, cache):
 
     Hint: for ``x <= 0``, ``alpha * exp(x)`` equals ``out + alpha``, so the
     forward's output can serve; keeping ``x`` works just as well.
+
+    Examples
+    --------
+    >>> out, cache = elu_forward(np.array([-1000.0, -1.0, 0.0, 2.0]), alpha=2.0)
+    >>> dx = elu_backward(np.ones(4), cache)
+    >>> np.round(dx, 4)   # alpha at x == 0
+    array([0.    , 0.7358, 2.    , 1.    ])
     """
     raise NotImplementedError

@@ -70,6 +70,23 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train, momentum
     Pitfalls: np.var defaults to ddof=0 (biased); using the same variance for
     both purposes fails one of the two checks. Updating running_mean with
     ``+=`` modifies the caller's array.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 10.0], [3.0, 10.0]])
+    >>> gamma, beta = np.ones(2), np.zeros(2)
+    >>> out, rm, rv, cache = batchnorm_forward(x, gamma, beta, np.zeros(2), np.ones(2), train=True)
+    >>> np.round(out, 4)
+    array([[-1.,  0.],
+           [ 1.,  0.]])
+    >>> np.round(rm, 4), np.round(rv, 4)
+    (array([0.2, 1. ]), array([1.1, 0.9]))
+    >>> out, rm, rv, cache = batchnorm_forward(x, gamma, beta, np.array([2.0, 10.0]), np.array([4.0, 1.0]), False)
+    >>> np.round(out, 4)
+    array([[-0.5,  0. ],
+           [ 0.5,  0. ]])
+    >>> rm, rv
+    (array([ 2., 10.]), array([4., 1.]))
     """
     raise NotImplementedError
 
@@ -101,6 +118,19 @@ def batchnorm_backward(dout, cache):
     Pitfalls: treating mean and var as constants (the eval-mode gradient)
     gives dx = gamma * dout / sqrt(var + eps), which is wrong here; using the
     unbiased variance in the backward.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 3.0]])
+    >>> out, _, _, cache = batchnorm_forward(x, np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), train=True)
+    >>> dout = np.array([[1.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+    >>> np.round(dx, 4)
+    array([[ 0.2041,  0.    ],
+           [-0.4082,  0.    ],
+           [ 0.2041,  0.    ]])
+    >>> np.round(dgamma, 4), dbeta
+    (array([-1.2247,  0.    ]), array([1., 3.]))
     """
     raise NotImplementedError
 
@@ -135,6 +165,18 @@ def spatial_batchnorm_forward(x, gamma, beta, running_mean, running_var, train, 
 
     Pitfalls: reshaping (N, C, H, W) directly to (-1, C) without moving the
     channel axis first mixes channels; a plain reshape is not a transpose.
+
+    Examples
+    --------
+    >>> x = np.arange(8.0).reshape(2, 2, 1, 2)
+    >>> out, rm, rv, cache = spatial_batchnorm_forward(x, np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), train=True)
+    >>> out.shape
+    (2, 2, 1, 2)
+    >>> np.round(out[:, 0, 0], 4)
+    array([[-1.2127, -0.7276],
+           [ 0.7276,  1.2127]])
+    >>> np.round(rm, 4), np.round(rv, 4)
+    (array([0.25, 0.45]), array([1.4667, 1.4667]))
     """
     raise NotImplementedError
 
@@ -161,5 +203,20 @@ def spatial_batchnorm_backward(dout, cache):
 
     Pitfall: reversing the layout change in the wrong order; check that
     dx.shape equals x.shape and compare with a small hand-built example.
+
+    Examples
+    --------
+    >>> x = np.arange(8.0).reshape(2, 2, 1, 2)
+    >>> out, _, _, cache = spatial_batchnorm_forward(x, np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), train=True)
+    >>> dout = np.zeros((2, 2, 1, 2))
+    >>> dout[0, 0, 0, 0] = 1.0
+    >>> dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
+    >>> dx.shape
+    (2, 2, 1, 2)
+    >>> np.round(dx[:, 0, 0], 4)
+    array([[ 0.1855, -0.2283],
+           [-0.0143,  0.0571]])
+    >>> float(np.abs(dx[:, 1]).max()), np.round(dgamma, 4), dbeta
+    (0.0, array([-1.2127,  0.    ]), array([1., 0.]))
     """
     raise NotImplementedError

@@ -67,6 +67,21 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
 
     Pitfalls: flipping the kernel (that is mathematical convolution); forgetting
     the bias; a Python loop over N, F, H_out, W_out (too slow).
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
+    >>> out, cache = conv2d_forward(x, w, np.array([0.5]))
+    >>> out[0, 0]
+    array([[-3.5, -3.5],
+           [-3.5, -3.5]])
+    >>> out, cache = conv2d_forward(x, w, np.array([0.5]), stride=2, padding=1)
+    >>> out[0, 0]
+    array([[ 0.5, -1.5],
+           [-5.5, -3.5]])
+    >>> conv2d_forward(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.zeros(4), stride=2, padding=1)[0].shape
+    (2, 4, 3, 3)
     """
     raise NotImplementedError
 
@@ -100,6 +115,24 @@ def conv2d_backward(dout, cache):
     Pitfalls: assigning (=) instead of accumulating (+=) where windows
     overlap; returning dx with the padding still on; writing into a
     sliding_window_view (it is a read-only view of overlapping memory).
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> out, cache = conv2d_forward(x, np.ones((1, 1, 2, 2)), np.zeros(1))
+    >>> dx, dw, db = conv2d_backward(np.ones((1, 1, 2, 2)), cache)
+    >>> dx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> dw[0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> db
+    array([4.])
+    >>> out, cache = conv2d_forward(x, np.ones((1, 1, 2, 2)), np.zeros(1), stride=2, padding=1)
+    >>> conv2d_backward(np.ones((1, 1, 2, 2)), cache)[0].shape
+    (1, 1, 3, 3)
     """
     raise NotImplementedError
 
@@ -132,6 +165,19 @@ def max_pool2d_forward(x, kernel_size, stride=None):
     each window (e.g. np.argmax over the window flattened to k*k values).
 
     Pitfall: `stride=None` must mean kernel_size, not 1.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 3.0, 2.0, 5.0], [4.0, -1.0, 5.0, 0.0], [9.0, 9.0, 9.0, 9.0]]]])
+    >>> out, cache = max_pool2d_forward(x, 2)
+    >>> out
+    array([[[[4., 5.]]]])
+    >>> out, cache = max_pool2d_forward(x, 2, stride=1)
+    >>> out.shape
+    (1, 1, 2, 3)
+    >>> out[0, 0]
+    array([[4., 5., 5.],
+           [9., 9., 9.]])
     """
     raise NotImplementedError
 
@@ -163,6 +209,20 @@ def max_pool2d_backward(dout, cache):
 
     Pitfalls: a mask `window == window.max()` sends the gradient to every
     tied element; assigning instead of adding where windows overlap.
+
+    Examples
+    --------
+    >>> out, cache = max_pool2d_forward(np.array([[[[2.0, 2.0], [1.0, 2.0]]]]), 2)
+    >>> max_pool2d_backward(np.array([[[[1.0]]]]), cache)
+    array([[[[1., 0.],
+             [0., 0.]]]])
+    >>> x = np.array([[[[1.0, 5.0, 2.0], [0.0, 3.0, 1.0]]]])
+    >>> out, cache = max_pool2d_forward(x, 2, stride=1)
+    >>> out
+    array([[[[5., 5.]]]])
+    >>> max_pool2d_backward(np.array([[[[1.0, 10.0]]]]), cache)
+    array([[[[ 0., 11.,  0.],
+             [ 0.,  0.,  0.]]]])
     """
     raise NotImplementedError
 
@@ -192,6 +252,16 @@ def avg_pool2d_forward(x, kernel_size, stride=None):
     mean. The backward needs only shapes, kernel_size and stride.
 
     Pitfall: `stride=None` must mean kernel_size, not 1.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]]])
+    >>> out, cache = avg_pool2d_forward(x, 2)
+    >>> out
+    array([[[[2.5]]]])
+    >>> out, cache = avg_pool2d_forward(x, 2, stride=1)
+    >>> out
+    array([[[[2.5, 3.5]]]])
     """
     raise NotImplementedError
 
@@ -217,6 +287,18 @@ def avg_pool2d_backward(dout, cache):
 
     Pitfalls: forgetting the 1 / (k*k) factor; np.repeat-style upsampling
     only works when stride == kernel_size and the size divides exactly.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]]])
+    >>> out, cache = avg_pool2d_forward(x, 2, stride=1)
+    >>> avg_pool2d_backward(np.ones((1, 1, 1, 2)), cache)
+    array([[[[0.25, 0.5 , 0.25],
+             [0.25, 0.5 , 0.25]]]])
+    >>> out, cache = avg_pool2d_forward(x, 2)
+    >>> avg_pool2d_backward(np.array([[[[4.0]]]]), cache)
+    array([[[[1., 1., 0.],
+             [1., 1., 0.]]]])
     """
     raise NotImplementedError
 
@@ -240,6 +322,19 @@ def flatten_forward(x):
 
     Pitfall: x.reshape(N, -1) raises for an empty batch (N = 0), where -1 is
     ambiguous.
+
+    Examples
+    --------
+    >>> x = np.arange(12.0).reshape(2, 3, 2)
+    >>> out, cache = flatten_forward(x)
+    >>> out.shape
+    (2, 6)
+    >>> out[1]
+    array([ 6.,  7.,  8.,  9., 10., 11.])
+    >>> out, cache = flatten_forward(np.array([1.0, 2.0]))
+    >>> out
+    array([[1.],
+           [2.]])
     """
     raise NotImplementedError
 
@@ -258,5 +353,16 @@ def flatten_backward(dout, cache):
     dx : ndarray, shape equal to the shape of the x given to the forward.
 
     Pitfall: returning dout unchanged; the shape must match x exactly.
+
+    Examples
+    --------
+    >>> out, cache = flatten_forward(np.zeros((2, 3, 2)))
+    >>> dx = flatten_backward(np.arange(12.0).reshape(2, 6), cache)
+    >>> dx.shape
+    (2, 3, 2)
+    >>> dx[1]
+    array([[ 6.,  7.],
+           [ 8.,  9.],
+           [10., 11.]])
     """
     raise NotImplementedError

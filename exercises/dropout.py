@@ -61,6 +61,21 @@ def dropout_forward(x, p, train, rng):
     Pitfalls: treating ``p`` as the keep probability; ``p = 1`` divides by
     zero (``0 * inf`` is NaN), so handle it separately; ``np.random`` instead
     of ``rng``; in eval mode, return a copy rather than ``x`` itself.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]])
+    >>> out, cache = dropout_forward(x, 0.5, False, np.random.default_rng(0))
+    >>> out  # evaluation mode: the identity
+    array([[ 1. , -2. ,  3. ],
+           [ 0.5,  0. , -1. ]])
+    >>> out, cache = dropout_forward(np.ones(3), 1.0, True, np.random.default_rng(0))
+    >>> out  # p = 1 drops every unit (no NaN)
+    array([0., 0., 0.])
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> out, cache = dropout_forward(x, 0.5, True, np.random.default_rng(0))
+    >>> bool(np.all((out == 0) | (out == 2 * x)))  # dropped, or kept and scaled by 1 / (1 - p)
+    True
     """
     raise NotImplementedError
 
@@ -86,5 +101,18 @@ def dropout_backward(dout, cache):
     Pitfalls: drawing a new mask here (the gradient must flow through the
     same units the forward kept); forgetting the ``1 / (1 - p)`` scale;
     forgetting that an eval-mode forward has no mask.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> out, cache = dropout_forward(x, 0.5, True, np.random.default_rng(0))
+    >>> dx = dropout_backward(np.ones(4), cache)
+    >>> bool(np.array_equal(dx == 0, out == 0))  # zero exactly where the forward dropped
+    True
+    >>> bool(np.all((dx == 0) | (dx == 2.0)))  # kept units scaled by 1 / (1 - p)
+    True
+    >>> out, cache = dropout_forward(x, 0.5, False, np.random.default_rng(0))
+    >>> dropout_backward(np.array([1.0, -1.0, 2.0, 0.5]), cache)  # evaluation mode: dx = dout
+    array([ 1. , -1. ,  2. ,  0.5])
     """
     raise NotImplementedError

@@ -66,6 +66,16 @@ def bce_with_logits(logits, targets):
 
     Pitfalls: np.log(1 / (1 + np.exp(-x))) gives -inf (and a nan loss) for
     x = -1e4; forgetting to divide the gradient by the number of elements.
+
+    Examples
+    --------
+    >>> logits = np.array([0.0, 2.0, -1e4])     # -1e4: no inf, no nan
+    >>> targets = np.array([1.0, 0.0, 0.0])
+    >>> loss, dlogits = bce_with_logits(logits, targets)
+    >>> round(float(loss), 4)
+    0.94
+    >>> np.round(dlogits, 4)
+    array([-0.1667,  0.2936,  0.    ])
     """
     raise NotImplementedError
 
@@ -95,6 +105,15 @@ def discriminator_loss(logits_real, logits_fake):
 
     Pitfall: averaging over the concatenated batch (half of each term when
     the sizes are equal) instead of summing the two means.
+
+    Examples
+    --------
+    >>> logits_real, logits_fake = np.zeros(2), np.zeros(1)   # p = 0.5 each
+    >>> loss, d_real, d_fake = discriminator_loss(logits_real, logits_fake)
+    >>> round(float(loss), 4)             # log 2 + log 2: a sum of two means
+    1.3863
+    >>> d_real, d_fake
+    (array([-0.25, -0.25]), array([0.5]))
     """
     raise NotImplementedError
 
@@ -120,6 +139,15 @@ def generator_loss(logits_fake):
     parameters through the logits; this function stops at the logits.
 
     Pitfall: using targets 0 (that is the discriminator's term for fakes).
+
+    Examples
+    --------
+    >>> logits_fake = np.array([-1e4, 0.0])    # D rejects the first fake
+    >>> loss, dlogits_fake = generator_loss(logits_fake)
+    >>> round(float(loss), 4)
+    5000.3466
+    >>> np.round(dlogits_fake, 4)              # about -1/N for that one
+    array([-0.5 , -0.25])
     """
     raise NotImplementedError
 
@@ -149,5 +177,16 @@ def generator_loss_minimax(logits_fake):
 
     Pitfalls: np.log(1 - sigmoid(x)) returns -inf once sigmoid(x) rounds to
     1 (x above about 37); a wrong sign (returning the BCE itself).
+
+    Examples
+    --------
+    >>> logits_fake = np.array([-1e4, 0.0, 1e4])
+    >>> loss, dlogits_fake = generator_loss_minimax(logits_fake)
+    >>> round(float(loss), 4)                  # finite, even at 1e4
+    -3333.5644
+    >>> np.round(dlogits_fake[1:], 4)
+    array([-0.1667, -0.3333])
+    >>> abs(float(dlogits_fake[0]))            # rejected: no gradient
+    0.0
     """
     raise NotImplementedError

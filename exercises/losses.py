@@ -51,6 +51,15 @@ def softmax(x):
     Pitfalls: taking the max over the whole array instead of per slice
     (underflows other rows to 0/0); reducing over axis 0 or 1 instead of the
     last axis; losing the shape of 1-D or 3-D inputs.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, np.log(3.0)], [1e4, 1e4]])
+    >>> np.round(softmax(x), 4)
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
+    >>> softmax(np.zeros((2, 3, 4))).shape
+    (2, 3, 4)
     """
     raise NotImplementedError
 
@@ -76,6 +85,14 @@ def log_softmax(x):
     Pitfall: ``np.log(softmax(x))`` is not stable: a probability that
     underflows to 0 gives ``-inf``, where the true log-probability is a
     finite number such as -20000.
+
+    Examples
+    --------
+    >>> logp = log_softmax(np.array([[0.0, 0.0], [1e4, 0.0]]))
+    >>> np.round(logp[0], 4)
+    array([-0.6931, -0.6931])
+    >>> np.round(logp[1], 4)   # finite, not -inf
+    array([     0., -10000.])
     """
     raise NotImplementedError
 
@@ -109,6 +126,16 @@ def softmax_cross_entropy(logits, y):
     ``reduction='mean'``); ``a[:, y]`` picks an (N, N) block, not one entry
     per row; writing the one-hot subtraction into an array that aliases the
     input.
+
+    Examples
+    --------
+    >>> logits = np.array([[0.0, 0.0], [1e4, 0.0]])
+    >>> loss, dlogits = softmax_cross_entropy(logits, np.array([0, 1]))
+    >>> round(float(loss), 4)
+    5000.3466
+    >>> np.round(dlogits, 4)   # already divided by N = 2
+    array([[-0.25,  0.25],
+           [ 0.5 , -0.5 ]])
     """
     raise NotImplementedError
 
@@ -139,5 +166,16 @@ def mse_loss(pred, target):
     Pitfalls: forgetting the factor 2 from the square; dividing by N only
     when ``pred`` has more than one axis; the gradient is with respect to
     ``pred``, so its sign follows ``pred - target``.
+
+    Examples
+    --------
+    >>> pred = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> target = np.array([[1.0, 0.0], [3.0, 5.0]])
+    >>> loss, dpred = mse_loss(pred, target)
+    >>> float(loss)
+    1.25
+    >>> dpred   # divided by pred.size = 4
+    array([[ 0. ,  1. ],
+           [ 0. , -0.5]])
     """
     raise NotImplementedError

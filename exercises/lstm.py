@@ -92,6 +92,20 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     Pitfalls: another gate order (some texts use [i | f | o | g]); tanh on
     the g block only, sigmoid on the other three; a sigmoid written as
     1 / (1 + np.exp(-a)) overflows with warnings for very negative a.
+
+    Examples
+    --------
+    >>> x, h_prev = np.ones((2, 3)), np.zeros((2, 2))     # N = 2, D = 3, H = 2
+    >>> c_prev = np.array([[2.0, -2.0], [0.0, 1.0]])
+    >>> Wx, Wh = np.zeros((3, 8)), np.zeros((2, 8))
+    >>> b = np.array([0., 0., 0., 0., 100., 100., 0., 0.])  # [i | f | g | o]
+    >>> h_next, c_next, cache = lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+    >>> c_next                    # i = f = o = 0.5 and g = tanh(100) = 1
+    array([[ 1.5, -0.5],
+           [ 0.5,  1. ]])
+    >>> np.round(h_next, 4)
+    array([[ 0.4526, -0.2311],
+           [ 0.2311,  0.3808]])
     """
     raise NotImplementedError
 
@@ -132,6 +146,22 @@ def lstm_step_backward(dh_next, dc_next, cache):
 
     Pitfalls: forgetting the path from h_next into c_next; stacking the gate
     gradients in a different order from the forward.
+
+    Examples
+    --------
+    >>> x, h_prev, c_prev = np.ones((2, 3)), np.zeros((2, 2)), np.ones((2, 2))
+    >>> Wx, Wh, b = np.zeros((3, 8)), np.zeros((2, 8)), np.zeros(8)  # gates 0.5
+    >>> h_next, c_next, cache = lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+    >>> dh_next, dc_next = np.zeros((2, 2)), np.ones((2, 2))
+    >>> dx, dh_prev, dc_prev, dWx, dWh, db = lstm_step_backward(
+    ...     dh_next, dc_next, cache)
+    >>> dx.shape, dh_prev.shape, dWx.shape, dWh.shape, db.shape
+    ((2, 3), (2, 2), (3, 8), (2, 8), (8,))
+    >>> dc_prev
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    >>> db                                     # blocks [i | f | g | o]
+    array([0. , 0. , 0.5, 0.5, 1. , 1. , 0. , 0. ])
     """
     raise NotImplementedError
 
@@ -162,6 +192,19 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
 
     Pitfalls: `if c0 == None` (compare with `is None`); preallocating h
     with the shape of x.
+
+    Examples
+    --------
+    >>> x = np.ones((1, 3, 2))                 # N = 1, T = 3, D = 2
+    >>> h0, c0 = np.zeros((1, 1)), np.full((1, 1), 2.0)            # H = 1
+    >>> Wx, Wh, b = np.zeros((2, 4)), np.zeros((1, 4)), np.zeros(4)  # gates 0.5
+    >>> h, cache = lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    >>> h.shape
+    (1, 3, 1)
+    >>> np.round(h[0, :, 0], 4)                # the cell state: 1, 0.5, 0.25
+    array([0.3808, 0.2311, 0.1225])
+    >>> lstm_forward(x, h0, Wx, Wh, b)[0][0, :, 0]       # c0=None: zeros
+    array([0., 0., 0.])
     """
     raise NotImplementedError
 
@@ -199,6 +242,20 @@ def lstm_backward(dh, cache):
 
     Pitfalls: dropping the cell-state gradient between steps (the LSTM's
     whole point); overwriting the weight gradients instead of accumulating.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, h0 = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 5))  # H = 5
+    >>> Wx, Wh, b = (rng.normal(size=(3, 20)), rng.normal(size=(5, 20)),
+    ...              rng.normal(size=20))
+    >>> h, cache = lstm_forward(x, h0, Wx, Wh, b)
+    >>> dh = np.zeros((2, 4, 5)); dh[:, -1] = 1.0   # a loss on step T-1 only
+    >>> dx, dh0, dWx, dWh, db = lstm_backward(dh, cache)
+    >>> dx.shape, dh0.shape, dWx.shape, dWh.shape, db.shape
+    ((2, 4, 3), (2, 5), (3, 20), (5, 20), (20,))
+    >>> bool(np.all(dx[:, 0] != 0))            # yet it reaches step 0
+    True
     """
     raise NotImplementedError
 
@@ -234,5 +291,19 @@ def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
     Pitfalls: the original paper's variant (h_prev * r) @ Wh_n, or
     r * (h_prev Wh_n) + bh_n, both differ from PyTorch; swapping z and 1 - z
     (in PyTorch, z near 1 keeps the old state).
+
+    Examples
+    --------
+    >>> h_prev = np.array([[1.0, -1.0], [0.0, 2.0]])
+    >>> x, Wx, Wh = np.ones((2, 3)), np.zeros((3, 6)), np.zeros((2, 6))
+    >>> bx, bh = np.zeros(6), np.array([0., 0., 0., 0., 2., 2.])  # [r | z | n]
+    >>> h_next, cache = gru_step_forward(x, h_prev, Wx, Wh, bx, bh)
+    >>> np.round(h_next, 4)          # r = z = 0.5, n = tanh(0.5 * 2)
+    array([[ 0.8808, -0.1192],
+           [ 0.3808,  1.3808]])
+    >>> bx_keep = np.array([0., 0., 100., 100., 0., 0.])     # z = 1
+    >>> gru_step_forward(x, h_prev, Wx, Wh, bx_keep, bh)[0]  # keeps h_prev
+    array([[ 1., -1.],
+           [ 0.,  2.]])
     """
     raise NotImplementedError

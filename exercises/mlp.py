@@ -62,6 +62,18 @@ def affine_forward(x, w, b):
 
     Pitfall: ``w`` is (D_in, D_out), not PyTorch's (D_out, D_in); do not
     transpose it.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    >>> w = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 2.0]])
+    >>> b = np.array([0.0, 1.0, -1.0])
+    >>> out, cache = affine_forward(x, w, b)
+    >>> out
+    array([[ 2. ,  3. ,  2. ],
+           [-0.5,  0. , -3. ]])
+    >>> out.shape
+    (2, 3)
     """
     raise NotImplementedError
 
@@ -96,6 +108,21 @@ def affine_backward(dout, cache):
     Debug with ``numeric_gradient`` from ``dlgrade.gradcheck`` (see the
     module docstring): compare each of ``dx``, ``dw``, ``db`` with the
     numeric gradient of ``np.sum(affine_forward(x, w, b)[0] * dout)``.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    >>> w = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 2.0]])
+    >>> out, cache = affine_forward(x, w, np.array([0.0, 1.0, -1.0]))
+    >>> dx, dw, db = affine_backward(np.ones((2, 3)), cache)
+    >>> dx
+    array([[0. , 3.5],
+           [0. , 3.5]])
+    >>> dw
+    array([[1., 1., 1.],
+           [1., 1., 1.]])
+    >>> db  # summed over the 2 rows, not averaged
+    array([2., 2., 2.])
     """
     raise NotImplementedError
 
@@ -130,6 +157,19 @@ def init_mlp(layer_sizes, rng):
     Pitfalls: ``np.random.randn`` (global state) instead of ``rng``; using
     ``fan_out``; indexing keys from 0; the variance is ``2/fan_in``, so the
     standard deviation is its square root.
+
+    Examples
+    --------
+    >>> params = init_mlp([3, 4, 2], np.random.default_rng(0))
+    >>> sorted(params)
+    ['W1', 'W2', 'b1', 'b2']
+    >>> params['W1'].shape, params['W2'].shape
+    ((3, 4), (4, 2))
+    >>> params['b2']
+    array([0., 0.])
+    >>> big = init_mlp([200, 300], np.random.default_rng(0))
+    >>> round(float(big['W1'].std()), 2)  # sqrt(2 / 200)
+    0.1
     """
     raise NotImplementedError
 
@@ -168,6 +208,20 @@ def mlp_forward(x, params, activation='relu'):
     layers; the cache must record which activation was used, since the
     backward gets no ``activation`` argument. Raising ``ValueError`` on an
     unknown name saves debugging time.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [-1.0, 1.0]])
+    >>> params = {'W1': np.array([[1.0, -1.0], [1.0, 1.0]]), 'b1': np.array([0.0, -2.0]),
+    ...           'W2': np.array([[1.0, 0.0], [0.0, -1.0]]), 'b2': np.array([0.0, -0.5])}
+    >>> scores, cache = mlp_forward(x, params)
+    >>> scores  # hidden ReLU zeroes -1 and 0; the last layer keeps its -0.5
+    array([[ 3. , -0.5],
+           [ 0. , -0.5]])
+    >>> scores, cache = mlp_forward(x, params, activation='tanh')
+    >>> np.round(scores, 4)
+    array([[ 0.9951,  0.2616],
+           [ 0.    , -0.5   ]])
     """
     raise NotImplementedError
 
@@ -204,6 +258,21 @@ def mlp_backward(dscores, cache):
     ``k``, let ``f(p)`` run ``mlp_forward`` on a shallow copy of ``params``
     whose entry ``k`` is ``p`` and return ``np.sum(scores * dscores)``;
     ``numeric_gradient(f, params[k], h=1e-6)`` should match ``grads[k]``.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [-1.0, 1.0]])
+    >>> params = {'W1': np.array([[1.0, -1.0], [1.0, 1.0]]), 'b1': np.array([0.0, -2.0]),
+    ...           'W2': np.array([[1.0, 0.0], [0.0, -1.0]]), 'b2': np.array([0.0, -0.5])}
+    >>> scores, cache = mlp_forward(x, params)
+    >>> grads = mlp_backward(np.ones((2, 2)), cache)
+    >>> sorted(grads)
+    ['W1', 'W2', 'b1', 'b2']
+    >>> grads['W2']
+    array([[3., 3.],
+           [0., 0.]])
+    >>> grads['b1']  # only the one positive hidden unit passes gradient (ReLU is 0 at 0)
+    array([1., 0.])
     """
     raise NotImplementedError
 
@@ -239,5 +308,19 @@ def mlp_loss(x, y, params, activation='relu'):
     row max).
 
     Pitfall: the gradient must carry the loss's ``1/N`` exactly once.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    >>> y = np.array([0, 2])
+    >>> params = {'W1': np.zeros((2, 3)), 'b1': np.zeros(3),
+    ...           'W2': np.zeros((3, 3)), 'b2': np.zeros(3)}
+    >>> loss, grads = mlp_loss(x, y, params)
+    >>> round(float(loss), 4)  # all scores equal: log(3)
+    1.0986
+    >>> np.round(grads['b2'], 4)  # mean over N = 2 of (softmax - one-hot)
+    array([-0.1667,  0.3333, -0.1667])
+    >>> grads['W1'].shape
+    (2, 3)
     """
     raise NotImplementedError

@@ -63,6 +63,20 @@ def minibatches(n, batch_size, rng=None, shuffle=True, drop_last=False):
     Pitfalls: sampling with replacement (``rng.integers``) repeats some
     indices and misses others; dropping the tail when ``drop_last`` is
     False; yielding an empty batch when ``batch_size`` divides ``n``.
+
+    Examples
+    --------
+    >>> [idx.tolist() for idx in minibatches(5, 2, shuffle=False)]
+    [[0, 1], [2, 3], [4]]
+    >>> [idx.tolist() for idx in minibatches(5, 2, shuffle=False, drop_last=True)]
+    [[0, 1], [2, 3]]
+    >>> len(list(minibatches(4, 2, shuffle=False)))  # no empty batch at the end
+    2
+    >>> batches = list(minibatches(5, 2, rng=np.random.default_rng(0)))
+    >>> [len(idx) for idx in batches]
+    [2, 2, 1]
+    >>> sorted(np.concatenate(batches).tolist())  # shuffled, each index once
+    [0, 1, 2, 3, 4]
     """
     raise NotImplementedError
 
@@ -86,6 +100,15 @@ def sgd(w, dw, lr):
 
     Pitfall: ``w -= lr * dw`` updates the caller's array in place; inputs
     must not be modified, so build and return a new array.
+
+    Examples
+    --------
+    >>> w = np.array([1.0, -2.0, 0.5])
+    >>> dw = np.array([0.5, -1.0, 0.0])
+    >>> sgd(w, dw, lr=0.1)
+    array([ 0.95, -1.9 ,  0.5 ])
+    >>> w  # unchanged
+    array([ 1. , -2. ,  0.5])
     """
     raise NotImplementedError
 
@@ -124,6 +147,17 @@ def sgd_momentum(w, dw, state, lr, momentum=0.9):
     Pitfalls: storing ``dw`` itself in the state and later updating it in place
     (that modifies the caller's gradient); updating the old state dict
     instead of returning a new one.
+
+    Examples
+    --------
+    >>> w = np.array([1.0, -1.0])
+    >>> dw = np.array([1.0, 2.0])
+    >>> w1, state = sgd_momentum(w, dw, None, lr=0.1)
+    >>> np.round(w1, 4)  # first step: v = dw
+    array([ 0.9, -1.2])
+    >>> w2, state = sgd_momentum(w1, dw, state, lr=0.1)
+    >>> np.round(w2, 4)  # same gradient again: v = 0.9 * dw + dw
+    array([ 0.71, -1.58])
     """
     raise NotImplementedError
 
@@ -166,6 +200,19 @@ def adam(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0
 
     Pitfalls: ``t = 0`` on the first step (division by zero); sharing one
     state between parameters; updating the old state's arrays in place.
+
+    Examples
+    --------
+    >>> w = np.array([1.0, -1.0, 0.0])
+    >>> dw = np.array([10.0, -0.001, 0.0])
+    >>> w1, state = adam(w, dw, None, lr=0.1)
+    >>> np.round(w1, 4)  # the first step is about lr per entry, whatever the gradient's size
+    array([ 0.9, -0.9,  0. ])
+    >>> state['t']
+    1
+    >>> w2, state = adam(w1, dw, state, lr=0.1)
+    >>> np.round(w2, 4)
+    array([ 0.8, -0.8,  0. ])
     """
     raise NotImplementedError
 
@@ -206,5 +253,18 @@ def fit_mlp(X, y, hidden_sizes, epochs, batch_size, lr, rng):
     Pitfalls: ``C`` from ``len(np.unique(y))`` (wrong if a class is
     missing); a top-level ``import`` of the MLP (keep it inside the
     function); one shared Adam state for all parameters.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> y = np.array([0, 2, 2, 0])  # class 1 never occurs, yet C = max(y) + 1 = 3
+    >>> params = fit_mlp(X, y, [8], epochs=5, batch_size=2, lr=0.01, rng=np.random.default_rng(0))
+    >>> sorted(params)
+    ['W1', 'W2', 'b1', 'b2']
+    >>> params['W1'].shape, params['W2'].shape, params['b2'].shape
+    ((2, 8), (8, 3), (3,))
+    >>> again = fit_mlp(X, y, [8], epochs=5, batch_size=2, lr=0.01, rng=np.random.default_rng(0))
+    >>> bool(np.array_equal(params['W2'], again['W2']))  # same seed, same network
+    True
     """
     raise NotImplementedError

@@ -44,6 +44,13 @@ def step(z):
 
     Pitfalls: a comparison gives a boolean array; convert it to float64 before
     returning. Keep the shape, including for a 0-d or 1-element input.
+
+    Examples
+    --------
+    >>> step(np.array([-1.5, 0.0, 2.0]))   # 0.0 is not > 0
+    array([0., 0., 1.])
+    >>> step(np.array([[0.1, -0.1]])).shape
+    (1, 2)
     """
     raise NotImplementedError
 
@@ -72,6 +79,13 @@ def perceptron_predict(X, w, b):
 
     Pitfalls: the result must be 1-D of length N, not (N, 1), and float, not
     bool or int.
+
+    Examples
+    --------
+    >>> X = np.array([[2.0, 0.0], [0.5, 0.5], [0.0, 0.0]])
+    >>> w = np.array([1.0, 1.0])
+    >>> perceptron_predict(X, w, -1.0)   # the middle row lies on the boundary
+    array([1., 0., 0.])
     """
     raise NotImplementedError
 
@@ -114,5 +128,17 @@ def perceptron_train(X, y, lr=1.0, max_epochs=100):
 
     Pitfalls: int zeros for ``w`` (updates get truncated); shuffling;
     stopping in the middle of an epoch.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> w, b, errors = perceptron_train(X, np.array([0, 0, 0, 1]))   # AND
+    >>> w, float(b), errors
+    (array([2., 1.]), -2.0, [1, 3, 3, 2, 1, 0])
+    >>> perceptron_predict(X, w, b)
+    array([0., 0., 0., 1.])
+    >>> w, b, errors = perceptron_train(X, np.array([0, 1, 1, 0]), max_epochs=5)   # XOR
+    >>> errors
+    [2, 3, 4, 4, 4]
     """
     raise NotImplementedError

@@ -74,6 +74,14 @@ def discounted_returns(rewards, gamma):
     Pitfalls: np.zeros_like(rewards) inherits an integer dtype from integer
     rewards and truncates the discounted sums; accumulating forward instead
     of backward.
+
+    Examples
+    --------
+    >>> rewards = np.array([1, 0, 2])          # integer rewards, float returns
+    >>> discounted_returns(rewards, gamma=0.5)
+    array([1.5, 1. , 2. ])
+    >>> discounted_returns(rewards, gamma=0.0)
+    array([1., 0., 2.])
     """
     raise NotImplementedError
 
@@ -109,6 +117,18 @@ def value_iteration(P, n_states, n_actions, gamma, theta=1e-10):
     Pitfalls: bootstrapping through terminated transitions (with gamma = 1
     the values then do not converge); hard-coding terminal states instead of
     reading the terminated flags from P.
+
+    Examples
+    --------
+    >>> P = {0: {0: [(1.0, 0, 0.0, False)],          # state 0: stay, or
+    ...          1: [(1.0, 1, 0.0, False)]},         # move to state 1
+    ...      1: {0: [(1.0, 0, 0.0, False)],          # state 1: back to 0, or
+    ...          1: [(1.0, 1, 1.0, True)]}}          # reward 1 and terminate
+    >>> V, policy = value_iteration(P, n_states=2, n_actions=2, gamma=0.9)
+    >>> V                       # no bootstrapping past the terminal transition
+    array([0.9, 1. ])
+    >>> policy, policy.dtype
+    (array([1, 1]), dtype('int64'))
     """
     raise NotImplementedError
 
@@ -142,6 +162,17 @@ def policy_evaluation(P, policy, n_states, gamma, theta=1e-10):
 
     Pitfall: a state may list the same next_state in several tuples (e.g.
     slippery moves into a wall); add their probabilities, do not overwrite.
+
+    Examples
+    --------
+    >>> P = {0: {0: [(1.0, 0, 0.0, False)],
+    ...          1: [(0.8, 1, 0.0, False), (0.1, 0, 0.0, False),
+    ...              (0.1, 0, 0.0, False)]},     # state 0 listed twice
+    ...      1: {0: [(1.0, 0, 0.0, False)], 1: [(1.0, 1, 1.0, True)]}}
+    >>> np.round(policy_evaluation(P, np.array([1, 1]), 2, gamma=0.9), 4)
+    array([0.878, 1.   ])
+    >>> policy_evaluation(P, np.array([0, 1]), 2, gamma=0.9)   # 0 stays forever
+    array([0., 1.])
     """
     raise NotImplementedError
 
@@ -175,6 +206,15 @@ def mc_prediction(episodes, n_states, gamma, first_visit=True):
     Pitfalls: dividing by zero for unvisited states; taking the last visit
     instead of the first when first_visit is True; resetting the sums per
     episode.
+
+    Examples
+    --------
+    >>> episodes = [(np.array([0, 1, 0]), np.array([1.0, 0.0, 2.0])),
+    ...             (np.array([1]), np.array([4.0]))]
+    >>> mc_prediction(episodes, n_states=3, gamma=1.0)     # state 2: never seen
+    array([3., 3., 0.])
+    >>> mc_prediction(episodes, n_states=3, gamma=1.0, first_visit=False)
+    array([2.5, 3. , 0. ])
     """
     raise NotImplementedError
 
@@ -204,6 +244,16 @@ def td0_update(V, s, r, s_next, terminated, alpha, gamma):
 
     Pitfall: updating V in place and returning it (the caller's table
     changes).
+
+    Examples
+    --------
+    >>> V = np.array([0.0, 1.0, 2.0])
+    >>> td0_update(V, 0, r=1.0, s_next=2, terminated=False, alpha=0.5, gamma=0.9)
+    array([1.4, 1. , 2. ])
+    >>> td0_update(V, 0, r=1.0, s_next=2, terminated=True, alpha=0.5, gamma=0.9)
+    array([0.5, 1. , 2. ])
+    >>> V                                      # untouched
+    array([0., 1., 2.])
     """
     raise NotImplementedError
 
@@ -231,6 +281,19 @@ def sarsa_update(Q, s, a, r, s_next, a_next, terminated, alpha, gamma):
         A new array, equal to Q except at (s, a); Q itself is untouched.
 
     Pitfall: using max over Q[s_next] (that is Q-learning).
+
+    Examples
+    --------
+    >>> Q = np.array([[0.0, 0.0],
+    ...               [1.0, 4.0]])
+    >>> sarsa_update(Q, s=0, a=1, r=0.0, s_next=1, a_next=0, terminated=False,
+    ...              alpha=0.5, gamma=1.0)     # on Q[1, 0], not the max
+    array([[0. , 0.5],
+           [1. , 4. ]])
+    >>> sarsa_update(Q, s=0, a=1, r=2.0, s_next=1, a_next=0, terminated=True,
+    ...              alpha=0.5, gamma=1.0)
+    array([[0., 1.],
+           [1., 4.]])
     """
     raise NotImplementedError
 
@@ -257,6 +320,22 @@ def q_learning_update(Q, s, a, r, s_next, terminated, alpha, gamma):
 
     Pitfall: taking the max over Q[s] (the current state) or over the whole
     table instead of over Q[s_next].
+
+    Examples
+    --------
+    >>> Q = np.array([[0.0, 0.0],
+    ...               [1.0, 4.0]])
+    >>> q_learning_update(Q, s=0, a=1, r=0.0, s_next=1, terminated=False,
+    ...                   alpha=0.5, gamma=1.0)          # the max of Q[1] is 4
+    array([[0., 2.],
+           [1., 4.]])
+    >>> q_learning_update(Q, s=0, a=1, r=2.0, s_next=1, terminated=True,
+    ...                   alpha=0.5, gamma=1.0)
+    array([[0., 1.],
+           [1., 4.]])
+    >>> Q                                      # untouched
+    array([[0., 0.],
+           [1., 4.]])
     """
     raise NotImplementedError
 
@@ -289,6 +368,17 @@ def epsilon_greedy(q_values, epsilon, rng):
 
     Pitfalls: drawing the random action among the non-greedy ones only;
     returning a numpy integer or 0-d array instead of int.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> q_values = np.array([1.0, 3.0, 2.0])
+    >>> epsilon_greedy(q_values, epsilon=0.0, rng=rng)   # never explores
+    1
+    >>> type(epsilon_greedy(q_values, epsilon=1.0, rng=rng))
+    <class 'int'>
+    >>> epsilon_greedy(q_values, epsilon=1.0, rng=rng) in range(3)
+    True
     """
     raise NotImplementedError
 
@@ -325,6 +415,17 @@ def q_learning(env, n_episodes, alpha, gamma, epsilon, rng):
     Pitfalls: ending the episode on terminated only (the loop then steps on
     past a time limit); treating truncated like terminated in the update;
     forgetting to move on to s_next after the update.
+
+    Examples
+    --------
+    >>> import gymnasium as gym
+    >>> env = gym.make("FrozenLake-v1")          # 16 states, 4 actions
+    >>> Q = q_learning(env, n_episodes=200, alpha=0.5, gamma=0.99, epsilon=0.1,
+    ...                rng=np.random.default_rng(0))
+    >>> Q.shape, Q.dtype
+    ((16, 4), dtype('float64'))
+    >>> Q[15]                  # the goal is terminal: no action is taken there
+    array([0., 0., 0., 0.])
     """
     raise NotImplementedError
 
@@ -357,6 +458,17 @@ def sarsa(env, n_episodes, alpha, gamma, epsilon, rng):
     Pitfall: choosing a fresh action at the top of the loop instead of
     taking the a_next used in the update; then the update no longer
     evaluates the policy that acts, and it is not SARSA.
+
+    Examples
+    --------
+    >>> import gymnasium as gym
+    >>> env = gym.make("FrozenLake-v1")          # 16 states, 4 actions
+    >>> Q = sarsa(env, n_episodes=200, alpha=0.5, gamma=0.99, epsilon=0.1,
+    ...           rng=np.random.default_rng(0))
+    >>> Q.shape, Q.dtype
+    ((16, 4), dtype('float64'))
+    >>> Q[15]                  # the goal is terminal: no action is taken there
+    array([0., 0., 0., 0.])
     """
     raise NotImplementedError
 
@@ -381,6 +493,16 @@ def dqn_targets(rewards, next_q, terminated, gamma):
 
     Pitfall: taking the max over the batch axis instead of the action axis;
     using `~terminated` on a 0/1 integer array (bitwise not gives -1 and -2).
+
+    Examples
+    --------
+    >>> rewards = np.array([1.0, 0.0, 2.0])
+    >>> next_q = np.array([[1.0, 3.0],
+    ...                    [0.5, -1.0],
+    ...                    [5.0, 5.0]])
+    >>> terminated = np.array([0, 0, 1])       # 0/1 integers: the last one ends
+    >>> np.round(dqn_targets(rewards, next_q, terminated, gamma=0.9), 4)
+    array([3.7 , 0.45, 2.  ])
     """
     raise NotImplementedError
 
@@ -411,5 +533,17 @@ def dqn_loss(q, actions, targets):
 
     Pitfalls: q[:, actions] selects an (N, N) block, not N entries;
     forgetting the 1/N factor in dq.
+
+    Examples
+    --------
+    >>> q = np.array([[1.0, 2.0],
+    ...               [0.0, 5.0]])
+    >>> actions, targets = np.array([1, 0]), np.array([1.5, 3.0])
+    >>> loss, dq = dqn_loss(q, actions, targets)   # d = [0.5, -3.0]
+    >>> round(float(loss), 4)
+    1.3125
+    >>> dq
+    array([[ 0.  ,  0.25],
+           [-0.5 ,  0.  ]])
     """
     raise NotImplementedError

@@ -63,6 +63,18 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
 
     Pitfall: using Wx.T or Wh.T, as PyTorch's stored weights would suggest;
     here the weights are already (in, out).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0], [0.0]])
+    >>> h_prev = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> Wx, Wh, b = np.array([[1.0, -1.0]]), 0.5 * np.eye(2), np.zeros(2)
+    >>> h_next, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
+    >>> h_next.shape
+    (2, 2)
+    >>> np.round(h_next, 4)
+    array([[ 0.7616, -0.7616],
+           [ 0.4621,  0.    ]])
     """
     raise NotImplementedError
 
@@ -99,6 +111,18 @@ def rnn_step_backward(dh_next, cache):
 
     Pitfall: multiplying by 1 - a**2 (the pre-activation) instead of
     1 - h_next**2.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0], [0.0]])
+    >>> h_prev = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> Wx, Wh, b = np.array([[1.0, -1.0]]), 0.5 * np.eye(2), np.zeros(2)
+    >>> h_next, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
+    >>> dx, dh_prev, dWx, dWh, db = rnn_step_backward(np.ones((2, 2)), cache)
+    >>> dx.shape, dh_prev.shape, dWx.shape, dWh.shape, db.shape
+    ((2, 1), (2, 2), (1, 2), (2, 2), (2,))
+    >>> np.round(db, 4)
+    array([1.2064, 1.42  ])
     """
     raise NotImplementedError
 
@@ -132,6 +156,18 @@ def rnn_forward(x, h0, Wx, Wh, b):
 
     Pitfalls: preallocating h with np.zeros_like(x) (wrong last dimension
     when D != H); feeding h0 to every step instead of the previous state.
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 3, 1))
+    >>> x[0, 0, 0] = 1.0
+    >>> h, cache = rnn_forward(x, np.zeros((1, 1)), np.array([[1.0]]), np.array([[0.5]]), np.zeros(1))
+    >>> h.shape
+    (1, 3, 1)
+    >>> np.round(h[0, :, 0], 4)
+    array([0.7616, 0.3634, 0.1797])
+    >>> rnn_forward(np.ones((2, 4, 3)), np.zeros((2, 5)), np.zeros((3, 5)), np.zeros((5, 5)), np.zeros(5))[0].shape
+    (2, 4, 5)
     """
     raise NotImplementedError
 
@@ -170,5 +206,18 @@ def rnn_backward(dh, cache):
 
     Pitfalls: using only dh[:, t] and dropping the recurrent gradient (or the
     reverse); overwriting dWx, dWh, db at each step instead of accumulating.
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 3, 1))
+    >>> x[0, 0, 0] = 1.0
+    >>> h, cache = rnn_forward(x, np.zeros((1, 1)), np.array([[1.0]]), np.array([[0.5]]), np.zeros(1))
+    >>> dh = np.zeros((1, 3, 1))
+    >>> dh[0, -1, 0] = 1.0
+    >>> dx, dh0, dWx, dWh, db = rnn_backward(dh, cache)
+    >>> np.round(dx[0, :, 0], 4)
+    array([0.0882, 0.42  , 0.9677])
+    >>> np.round(dh0, 4), np.round(dWh, 4), np.round(db, 4)
+    (array([[0.0441]]), array([[0.6715]]), array([1.4758]))
     """
     raise NotImplementedError

@@ -87,7 +87,8 @@ def avg_pool2d_backward(dout, cache):
 
 def flatten_forward(x):
     """Reshape (N, ...) to (N, prod(...))."""
-    return x.reshape(x.shape[0], -1).copy(), x.shape
+    # not reshape(N, -1): -1 cannot be inferred when N = 0
+    return x.reshape(x.shape[0], int(np.prod(x.shape[1:]))).copy(), x.shape
 
 
 def flatten_backward(dout, cache):

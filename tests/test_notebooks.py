@@ -244,6 +244,11 @@ def test_a_source_notebook_nests_the_reference_helpers_it_needs(tmp_path):
     assert verdicts and all(v.passed for v in verdicts.values()), [v.message for v in verdicts.values() if not v.passed]
     top_level = [line for line in module.splitlines() if line.startswith(("def _", "from numpy.lib"))]
     assert top_level == []
+    # Each function's worked example is a code block in its markdown, not a ">>>" quote.
+    markdown = [c.source for c in source.cells if c.cell_type == "markdown"]
+    examples = [m for m in markdown if "```python\n>>> " in m]
+    assert len(examples) == 8 and not any(line.startswith(">>>") for m in markdown for line in m.splitlines()
+                                          if "```python" not in m)
 
 
 # -- self-study ------------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_every_function_of_every_topic_has_escalating_hints_and_follow_up_questi
 def test_pick_hint_check_submit_review_and_stats(home, monkeypatch):
     started = practise()
     assert "perceptron::step (easy; new, at your level (easy))" in started and "practice/perceptron.py" in started
-    assert "Heaviside step" in started  # the statement
+    assert "Heaviside step" in started and "Examples" in started and ">>> step(np.array([-1.5, 0.0, 2.0]))" in started
     assert (home / "practice" / "perceptron.py").read_text() == (SOLUTIONS.parent / "exercises" / "perceptron.py").read_text()
     at(monkeypatch, 30 / DAY)
     assert "hint 1 of 3:" in practise("hint") and "elapsed 00:30" in practise("status")

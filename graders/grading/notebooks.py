@@ -54,11 +54,16 @@ def _nbformat():
 
 def docstring_markdown(doc: str) -> str:
     """A numpy-style docstring as Markdown: section underlines become headings, ``name : type`` entries list
-    items with their descriptions (indented text would otherwise render as code)."""
+    items with their descriptions (indented text would otherwise render as code), examples ``>>>`` code blocks."""
     lines, out = textwrap.dedent(doc).strip("\n").splitlines(), []
     i = 0
     while i < len(lines):
         line = lines[i]
+        if line.lstrip().startswith(">>>"):  # a doctest example, up to the next blank line: code, not quotes
+            end = next((j for j in range(i, len(lines)) if not lines[j].strip()), len(lines))
+            out += ["```python", *lines[i:end], "```"]
+            i = end
+            continue
         underline = lines[i + 1] if i + 1 < len(lines) else ""
         if line.strip() and re.fullmatch(r"\s*-{3,}\s*", underline) and len(underline.strip()) >= len(line.strip()) - 2:
             out += [f"**{line.strip()}**", ""]
