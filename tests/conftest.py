@@ -1,4 +1,7 @@
-"""The kit's own test session: nothing of the kit's may stay behind in the temporary directory."""
+"""The kit's own test session: nothing of the kit's may stay behind in the temporary directory.
+
+With pytest-xdist the check is the controller's, once every worker has finished: a worker that finishes early
+would otherwise count the other worker's sandboxes, still in use, as left behind."""
 import pathlib
 import tempfile
 import time
@@ -10,12 +13,21 @@ def _kit_temporaries() -> set:
     return {p.name for p in pathlib.Path(tempfile.gettempdir()).glob("dlgrade-*")}
 
 
+def _is_worker(session) -> bool:
+    return hasattr(session.config, "workerinput")
+
+
 def pytest_sessionstart(session):
+    if _is_worker(session):
+        return
     _BEFORE.update(_kit_temporaries())
 
 
 def pytest_sessionfinish(session, exitstatus):
     from dlgrade.execution.sandbox import remove_stale_workdirs
+
+    if _is_worker(session):
+        return
 
     # What a process killed by SIGKILL left (the tests kill some on purpose) is the next grading process's to
     # remove, as it would be after such a kill anywhere: that sweep runs here too; anything else counts.
