@@ -69,6 +69,18 @@ def _elapsed_line(console: Console, attempt) -> None:
                   "[/dim]")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _shown(path: pathlib.Path) -> pathlib.Path:
+    """The path as the candidate would type it: relative to the current folder when it lies inside it."""
+    try:
+        return path.resolve().relative_to(pathlib.Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def _begin(store: Store, console: Console, exercise: practice.Exercise, why: str, workspace: pathlib.Path,
            mock_id: int | None = None) -> None:
     stub = _stub(exercise.topic)
@@ -77,14 +89,14 @@ def _begin(store: Store, console: Console, exercise: practice.Exercise, why: str
     topic = load_topic(exercise.topic)
     hints = len(topic.practice.get(exercise.function, practice.NO_HINTS).hints)
     console.print(f"[bold]{exercise.name}[/bold] ({exercise.difficulty}; {why})", highlight=False)
-    console.print(f"write it in {path}: {practice.signature(stub, exercise.function)}", highlight=False)
+    console.print(f"write it in {_shown(path)}: {practice.signature(stub, exercise.function)}", highlight=False)
     review = store.review_of(exercise.topic, exercise.function)
     if review is not None and review["mistake"]:
         console.print(f"[yellow]last time: {review['mistake']}[/yellow]", highlight=False)
     console.print()
     console.print(escape(practice.docstring(stub, exercise.function)), highlight=False)
     console.print()
-    console.print(f"the clock runs from now. {hints} hint{'s' * (hints != 1)} on request: dlgrade practice hint; "
+    console.print(f"the clock runs from now. {_count(hints, 'hint')} on request: dlgrade practice hint; "
                   "then: dlgrade practice check, dlgrade practice submit (or give-up)", highlight=False)
 
 
@@ -114,13 +126,13 @@ def _mock_report(store: Store, console: Console, mock) -> None:
     attempts = store.mock_attempts(mock["id"])
     planned = mock["planned"].splitlines()
     table = Table(title="mock interview report")
-    for column in ("exercise", "difficulty", "time", "verdict", "hints", "mistake"):
+    for column in ("exercise", "difficulty", "time", "verdict", "hints", "checks run", "mistake"):
         table.add_column(column)
     for a in attempts:
         table.add_row(f"{a['topic']}::{a['function']}", a["difficulty"], practice.clock(a["seconds"] or 0),
-                      a["outcome"] or "", str(store.hints_taken(a["id"])), a["mistake"] or "")
+                      a["outcome"] or "", str(store.hints_taken(a["id"])), str(a["checks_run"]), a["mistake"] or "")
     for name in planned[len(attempts):]:
-        table.add_row(name, "", "", "not reached", "", "")
+        table.add_row(name, "", "", "not reached", "", "", "")
     console.print(table)
     misses = [f"{a['topic']}::{a['function']}" for a in attempts if a["outcome"] != "passed" or store.hints_taken(a["id"])]
     misses += planned[len(attempts):]
@@ -239,6 +251,7 @@ def run(args, console: Console) -> int:
         elif action == "check":
             attempt = _open(store)
             console.print("\n".join(verdict_lines(_grade(attempt, hidden=False))), highlight=False)
+            store.count_check(attempt["id"])  # after the grading: a check stopped halfway is not counted
             _elapsed_line(console, attempt)
         elif action == "submit":
             attempt = _open(store)
@@ -247,7 +260,8 @@ def run(args, console: Console) -> int:
             outcome, mistake = practice.outcome_of(verdicts), practice.mistake_of(verdicts)
             done = store.finish(attempt["id"], outcome, sum(v.score for v in verdicts),
                                 sum(v.max_score for v in verdicts), mistake)
-            said = f"{outcome} in {practice.clock(done['seconds'])} with {done['hints']} hint{'s' * (done['hints'] != 1)}"
+            said = (f"{outcome} in {practice.clock(done['seconds'])} with {_count(done['hints'], 'hint')} and "
+                    f"{_count(done['checks'], 'check')} run")
             said += f"; the mistake: {mistake}" if mistake else ""
             console.print(f"[bold]{said}[/bold]; it comes back for review in {done['review_in_days']:g} "
                           f"day{'s' * (done['review_in_days'] != 1)}", highlight=False)

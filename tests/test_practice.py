@@ -1,6 +1,7 @@
 """`dlgrade practice`: the record (a real SQLite file in a temporary data directory), the schedule of reviews on
-a clock the tests move ($DLGRADE_NOW), and the flow through the command: pick, hint, check, submit (fail and
-pass), the solution and follow-up answers, stats, a mock interview, and a submit killed halfway."""
+a clock the tests move ($DLGRADE_NOW), and the flow through the real command, a process per step as a
+candidate runs it: pick, hint, check, submit (fail and pass), the solution and follow-up answers, stats, a mock
+interview, refusals, and a submit killed halfway."""
 import os
 import signal
 import sqlite3
@@ -13,7 +14,7 @@ import pytest
 from dlgrade.grading import practice
 from dlgrade.grading.progress import DATABASE, DAY, MIGRATIONS, Store
 from dlgrade.registry import available_topics, load_topic
-from tests.support import SOLUTIONS, run_cli
+from tests.support import SOLUTIONS
 
 START = 1_800_000_000.0  # a fixed "now" (2027-01-15), moved forward by the tests
 
@@ -34,8 +35,16 @@ def at(monkeypatch, days: float) -> None:
     monkeypatch.setenv("DLGRADE_NOW", str(START + days * DAY))
 
 
+def dlgrade_practice(*args) -> subprocess.CompletedProcess:
+    """`python -m dlgrade practice ARGS` in its own process, with this test's data directory, clock and
+    current folder (the environment monkeypatch set), its output as a pipe sees it."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    return subprocess.run([sys.executable, "-m", "dlgrade", "practice", *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
 def practise(*args) -> str:
-    ran = run_cli("practice", *args)
+    ran = dlgrade_practice(*args)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     return " ".join(ran.stdout.split())
 
@@ -60,13 +69,31 @@ def test_a_new_record_has_the_latest_schema_and_a_change_is_all_or_nothing(home)
                            "VALUES ('a', 'b', 'easy', '.', 0)")
                 raise RuntimeError("interrupted")
         assert store.db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 0
-    # A file of the first version opens, migrated, in this one: here the first version is the latest; a file
-    # claiming a later one is refused rather than misread.
+    # A file claiming a later version than this dlgrade knows is refused rather than misread.
     db = sqlite3.connect(home / "data" / DATABASE)
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.close()
     with pytest.raises(RuntimeError, match="newer dlgrade"):
         Store()
+
+
+def test_a_file_of_the_first_version_opens_migrated_with_its_record_kept(tmp_path):
+    """A record written by the first release (schema 1, made here from MIGRATIONS[0] as that release did) is
+    brought up to the latest schema on open, each step in a transaction, and keeps every attempt."""
+    path = tmp_path / DATABASE
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO attempts (topic, function, difficulty, workspace, started_at, finished_at, outcome, "
+               "seconds) VALUES ('perceptron', 'step', 'easy', '.', 1.0, 61.0, 'passed', 60.0)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.version == len(MIGRATIONS) > 1
+        kept = store.last_finished()
+        assert (kept["function"], kept["outcome"], kept["seconds"], kept["checks_run"]) == ("step", "passed", 60.0, 0)
+        assert store.count_check(store.start("perceptron", "step", "easy", ".")) == 1
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_reviews_come_back_after_spaced_intervals(home, monkeypatch):
@@ -127,7 +154,8 @@ def test_pick_hint_check_submit_review_and_stats(home, monkeypatch):
     at(monkeypatch, 95 / DAY)
     failed = practise("submit")
     assert "FAIL step::matches_rule" in failed and "(hidden)" in failed
-    assert "failed in 01:35 with 1 hint; the mistake: step_one_at_zero; it comes back for review in 1 day" in failed
+    assert "failed in 01:35 with 1 hint and 1 check run; the mistake: step_one_at_zero; it comes back for review in 1 " \
+        "day" in failed
     assert "your code" not in failed  # no solution after a failure
     retry = practise("start", "step")
     assert "last time: step_one_at_zero" in retry
@@ -135,7 +163,7 @@ def test_pick_hint_check_submit_review_and_stats(home, monkeypatch):
     fill(home, "perceptron", "step", STEP_RIGHT)
     at(monkeypatch, 200 / DAY)
     passed = practise("submit")
-    assert "passed in 01:45 with 0 hints; it comes back for review in 2.5 days" in passed
+    assert "passed in 01:45 with 0 hints and 0 checks run; it comes back for review in 2.5 days" in passed
     assert "your code" in passed and "the reference" in passed and "an interviewer would ask next" in passed
     answers = practise("answers")
     assert all(q in answers and a.split()[0] in answers for q, a in load_topic("perceptron").practice["step"].questions)
@@ -151,18 +179,19 @@ def test_a_mock_interview_runs_under_one_countdown_and_reports(home, monkeypatch
     assert "mock interview: 3 exercises, 30:00 in all" in begun and "1 of 3:" in begun
     given = practise("give-up")
     assert "mock interview: 2 of 3" in given and "your code" not in given  # no solution in the middle of it
+    assert "write it in practice/" in given  # the next one's file as the candidate types it, not an absolute path
     assert "hint 1 of" in practise("hint")
     at(monkeypatch, 31 / (24 * 60))  # past the countdown
     report = practise("status")
     assert "the mock interview's time is up" in report and "mock interview report" in report
-    assert "gave_up" in report and "not reached" in report and "to review:" in report
+    assert "gave_up" in report and "not reached" in report and "to review:" in report and "checks run" in report
     assert "no exercise is open" in practise("status")
 
 
 def test_commands_that_cannot_be_done_now_say_why(home):
     for action, says in (("hint", "no exercise is open"), ("submit", "no exercise is open"),
                          ("solution", "nothing practised yet")):
-        ran = run_cli("practice", action)
+        ran = dlgrade_practice(action)
         assert ran.returncode == 2 and says in " ".join(ran.stdout.split()), ran.stdout
 
 

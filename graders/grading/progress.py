@@ -65,6 +65,10 @@ MIGRATIONS = (
     );
     CREATE INDEX attempts_by_function ON attempts (topic, function);
     """,
+    # 2: how many times the public checks were run before the attempt ended (a mock interview's report shows it)
+    """
+    ALTER TABLE attempts ADD COLUMN checks_run INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 #: A review's first interval after a miss (failed, given up, or passed with hints), in days; each clean pass
@@ -166,12 +170,18 @@ class Store:
             db.execute("INSERT INTO hints VALUES (?, ?, ?)", (attempt_id, taken + 1, now()))
             return taken + 1
 
+    def count_check(self, attempt_id: int) -> int:
+        """Record one more run of the attempt's public checks; how many runs so far."""
+        with self.transaction() as db:
+            db.execute("UPDATE attempts SET checks_run = checks_run + 1 WHERE id = ?", (attempt_id,))
+            return db.execute("SELECT checks_run FROM attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
+
     def hints_taken(self, attempt_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM hints WHERE attempt_id = ?", (attempt_id,)).fetchone()[0]
 
     def finish(self, attempt_id: int, outcome: str, score: float | None = None, max_score: float | None = None,
                mistake: str | None = None) -> dict:
-        """Record how the attempt ended and schedule its review; {seconds, hints, review_in_days}."""
+        """Record how the attempt ended and schedule its review; {seconds, hints, checks, review_in_days}."""
         with self.transaction() as db:
             attempt = self.attempt(attempt_id)
             seconds = now() - attempt["started_at"]
@@ -180,7 +190,7 @@ class Store:
             hints = db.execute("SELECT COUNT(*) FROM hints WHERE attempt_id = ?", (attempt_id,)).fetchone()[0]
             days = self._schedule(db, attempt["topic"], attempt["function"], clean=outcome == "passed" and not hints,
                                   mistake=mistake)
-        return {"seconds": seconds, "hints": hints, "review_in_days": days}
+        return {"seconds": seconds, "hints": hints, "checks": attempt["checks_run"], "review_in_days": days}
 
     def _schedule(self, db, topic: str, function: str, clean: bool, mistake: str | None) -> float:
         row = db.execute("SELECT * FROM reviews WHERE topic = ? AND function = ?", (topic, function)).fetchone()
