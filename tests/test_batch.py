@@ -430,10 +430,8 @@ def test_in_process_worker_crash_is_one_error_row(tmp_path):
     assert result.summary["executor"] == "inprocess" and result.summary["sandbox_layers"] == []
 
 
-def _kit_temporaries() -> set:
-    import tempfile
-
-    return {p.name for p in pathlib.Path(tempfile.gettempdir()).glob("dlgrade-*")}
+def _kit_temporaries(folder: pathlib.Path) -> set:
+    return {p.name for p in folder.glob("dlgrade-*")}
 
 
 @pytest.mark.parametrize("jobs", ["2", "1"])
@@ -441,19 +439,21 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
     """SIGTERM to `dlgrade grade` (workers, or one process grading inline): a message, exit 143, no worker,
     sandbox child, temp folder or semaphore left, and a rerun resumes."""
     subs = tmp_path / "submissions"
-    students = [f"s{i}" for i in range(40)]
+    students = [f"s{i}" for i in range(16)]
     for student in students:
         solution_folder(subs / student, ["activations"])
         # Each takes a moment to import: the signal lands while grading is under way, even on a fast machine.
         with open(subs / student / "activations.py", "a") as module:
-            module.write("\nimport time\ntime.sleep(0.1)\n")
+            module.write("\nimport time\ntime.sleep(0.15)\n")
     make_zip(subs / "z.zip", {"activations.py": (SOLUTIONS / "activations.py").read_text()})
     out = tmp_path / "out"
-    before = _kit_temporaries()
+    # A temporary directory of its own: what the command leaves there is its own, whatever tests run beside it.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     command = [sys.executable, "-m", "dlgrade", "grade", str(subs), "--out", str(out), "--jobs", jobs,
                "activations", "--device", "cpu", "--no-progress"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env(TMPDIR=str(temporary)), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
     record_dir = out / ".dlgrade" / "records"
     deadline = time.monotonic() + 120
     while not list(record_dir.glob("s*.json")) and time.monotonic() < deadline and process.poll() is None:
@@ -468,8 +468,9 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_nothing_behind(tmp_path, jobs):
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in family if _alive(pid)]
-    assert _kit_temporaries() <= before
-    result = subprocess.run(command, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=300)
+    assert _kit_temporaries(temporary) == set()
+    result = subprocess.run(command, cwd=ROOT, env=env(TMPDIR=str(temporary)), capture_output=True, text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     with open(out / "gradebook.csv", newline="") as handle:
         rows = {r["student"]: r for r in csv.DictReader(handle)}

@@ -12,7 +12,9 @@ MUTANTS = mutants()
 def test_mutant_is_rejected_and_named(mutant, tmp_path):
     folder = write_module(tmp_path, mutant.topic, mutant.source)
     verdict = grade(folder, mutant.topic, only=mutant.fails)[mutant.fails]
-    assert verdict.outcome is Outcome.FAILED, verdict.message
+    # A mistake known by the error it causes (Mistake.raised) is an error verdict; the others are failures.
+    raised = any(m.raised and m.name == mutant.diagnosis for c in load_topic(mutant.topic).checks for m in c.mistakes)
+    assert verdict.outcome is (Outcome.ERROR if raised else Outcome.FAILED), verdict.message
     assert verdict.diagnosis == mutant.diagnosis, verdict.message
     if mutant.diagnosis:
         assert f"Likely mistake ({mutant.diagnosis})" in verdict.message

@@ -202,10 +202,15 @@ def test_a_submit_killed_halfway_leaves_the_record_consistent(home):
     env.pop("DLGRADE_NOW", None)
     run = [sys.executable, "-m", "dlgrade", "practice"]
     assert subprocess.run(run + ["start", "step"], env=env, cwd=home, capture_output=True, timeout=300).returncode == 0
-    fill(home, "perceptron", "step", "    import time\n    time.sleep(60)\n")
+    started = home / "checks-running"
+    stalls = f"    import pathlib, time\n    pathlib.Path({str(started)!r}).touch()\n    time.sleep(60)\n"
+    fill(home, "perceptron", "step", stalls)
     submit = subprocess.Popen(run + ["submit"], env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               start_new_session=True)
-    time.sleep(8)  # started, its checks running (each call sleeps)
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:  # its checks are running: step() was called
+        time.sleep(0.05)
+    assert started.exists(), "the submit never called step()"
     os.killpg(submit.pid, signal.SIGKILL)
     submit.wait(timeout=60)
     db = sqlite3.connect(home / "data" / DATABASE)
@@ -213,6 +218,6 @@ def test_a_submit_killed_halfway_leaves_the_record_consistent(home):
     assert db.execute("SELECT COUNT(*) FROM attempts WHERE finished_at IS NULL").fetchone()[0] == 1
     db.close()
     source = (home / "practice" / "perceptron.py").read_text()
-    (home / "practice" / "perceptron.py").write_text(source.replace("    import time\n    time.sleep(60)\n", STEP_RIGHT))
+    (home / "practice" / "perceptron.py").write_text(source.replace(stalls, STEP_RIGHT))
     done = subprocess.run(run + ["submit"], env=env, cwd=home, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "passed in" in done.stdout, done.stdout + done.stderr

@@ -49,9 +49,9 @@ class Mismatch(AssertionError):
 class StudentError(Exception):
     """Student code raised (shrinkable, so the smallest input that raises is reported)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, call: "CallResult | None" = None):
         super().__init__(message)
-        self.message, self.inputs = message, None
+        self.message, self.inputs, self.call = message, None, call
         self.shown: dict = {}
 
 
@@ -66,7 +66,9 @@ class Mistake:
 
     Recognized either by ``variant``, a buggy computation on the same inputs whose
     output the student's matches (and the oracle's does not), or by ``when``, a
-    predicate on the :class:`Observation` of a failing call.
+    predicate on the :class:`Observation` of a failing call. With ``raised``,
+    ``when`` looks at a call that raised instead (``Observation.call.message``
+    holds the exception; ``got`` is None): a mistake known by the error it causes.
     """
 
     name: str
@@ -74,6 +76,7 @@ class Mistake:
     variant: Callable | None = None
     when: Callable | None = None
     stage: str = "forward"  # for layers: which of the pair it concerns ("forward" or "backward")
+    raised: bool = False
 
 
 #: Named wherever a call changes one of its array arguments (Context.settle): CS231n-style `dnext_c += ...`.
@@ -176,7 +179,7 @@ class Context:
         if result.status in _ABORTS:
             raise Abort(_ABORTS[result.status], result.message)
         if result.status == "error":
-            raise StudentError(result.message)
+            raise StudentError(result.message, result)
         if result.mutated:
             changed = ", ".join(f"`{made.names[i]}`" for i in result.mutated)
             raise Mismatch(f"{made.function}() modified its input {changed} in place; "
@@ -256,7 +259,7 @@ class Context:
                 return candidates[0][1]
             return None
         for mistake in mistakes:
-            if mistake.when is None:
+            if mistake.when is None or mistake.raised:
                 continue
             try:
                 if mistake.when(Observation(self.inputs, value, expected, call)):
@@ -288,6 +291,18 @@ class Context:
         predicates = [m for m in (self.check.mistakes if mistakes is None else mistakes) if m.when is not None]
         self.fail(message, self.diagnose(value, tuple(expected), (), self.check.function, DEFAULT, predicates,
                                          call=call), figure)
+
+
+def _raised_mistake(check: Check, error: StudentError) -> Mistake | None:
+    """The first of the check's ``raised`` mistakes whose predicate holds for the call that raised."""
+    for mistake in check.mistakes:
+        if mistake.raised and mistake.when is not None and error.call is not None:
+            try:
+                if mistake.when(Observation(error.inputs or {}, None, (), error.call)):
+                    return mistake
+            except Exception:  # noqa: BLE001 - a predicate that cannot read this error names nothing
+                continue
+    return None
 
 
 def _copies(inputs: dict) -> dict:
@@ -418,7 +433,10 @@ def run_check(check: Check, executor, oracle, seed: int = 0, timeout_cap: float 
         outcome, message, diagnosis = Outcome.FAILED, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None), exc.diagnosis
         printed, figure = getattr(exc, "printed", None), exc.figure
     except StudentError as exc:
+        diagnosis = _raised_mistake(check, exc)
         outcome, message = Outcome.ERROR, exc.message + _condition_line(exc) + _failing_input(exc.inputs, exc.shown, check.strategy is not None)
+        if diagnosis:
+            message += f"\nLikely mistake ({diagnosis.name}): {diagnosis.message}"
         printed = getattr(exc, "printed", None)
     except Flaky as exc:
         outcome, message = Outcome.FAILED, f"gives different results on the same input (does it use unseeded randomness?): {exc}"

@@ -169,7 +169,15 @@ TOPIC.layer("avg_pool2d", inputs=pool_inputs(), oracle=avg_oracle, defaults={"st
 # -- flatten -----------------------------------------------------------------------------------------------------
 TOPIC.about("flatten_forward", "(N, ...) to (N, prod(...)) and back", "easy")
 TOPIC.layer("flatten", inputs=inputs(x=any_shape(min_dims=2, max_dims=5, max_side=4).flatmap(array)),
-            oracle=lambda x: x.reshape(x.shape[0], -1))
+            oracle=lambda x: torch.flatten(x, 1))
+# An empty batch (N = 0), a check of its own: torch.flatten gives (0, D) there, where x.reshape(N, -1) raises.
+TOPIC.layer("flatten", cases=[{"x": np.zeros((0, 3, 2))}, {"x": np.zeros((0, 2, 2, 2))}],
+            oracle=lambda x: torch.flatten(x, 1), forward_check="empty_batch", backward_check="empty_batch",
+            points=(0.5, 0.5), mistakes=[
+    Mistake("flatten_minus_one_on_empty_batch", "x.reshape(N, -1) cannot infer -1 when N = 0 (no elements fit "
+            "any size): give the size itself, math.prod(x.shape[1:])",
+            when=lambda o: o.inputs["x"].shape[0] == 0 and "reshape" in o.call.message, raised=True),
+])
 
 
 @TOPIC.check("flatten_backward", "round_trip", inputs=inputs(x=any_shape(min_dims=1, max_dims=5).flatmap(array)))

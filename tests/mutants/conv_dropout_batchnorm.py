@@ -140,6 +140,10 @@ MUTANTS = [
             shape, k, s = cache
             return _reference_avg_pool2d_backward(dout, cache) * (k * k)
         """, "conv::avg_pool2d_backward::matches_autograd", "avg_pool_grad_not_divided"),
+    Mutant("flatten_minus_one_on_empty_batch", """
+        def flatten_forward(x):
+            return x.reshape(x.shape[0], -1).copy(), x.shape
+        """, "conv::flatten_forward::empty_batch", "flatten_minus_one_on_empty_batch"),
     # dropout
     Mutant("dropout_not_inverted", """
         def dropout_forward(x, p, train, rng):

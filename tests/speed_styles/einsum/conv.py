@@ -5,6 +5,8 @@ overlapping windows are collected by einsum too, with 0/1 matrices that say whic
 (output row, kernel row) pair reads. A student-style implementation kept to check that the performance
 limits accept it (tests/test_speed_styles.py).
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -81,7 +83,7 @@ def avg_pool2d_backward(dout, cache):
 
 
 def flatten_forward(x):
-    return np.reshape(x, (x.shape[0], -1)), {"shape": x.shape}
+    return np.reshape(x, (x.shape[0], math.prod(x.shape[1:]))), {"shape": x.shape}
 
 
 def flatten_backward(dout, cache):

@@ -122,7 +122,7 @@ def avg_pool2d_backward(dout, cache):
 
 
 def flatten_forward(x):
-    return x.reshape(x.shape[0], -1), x.shape
+    return x.reshape(x.shape[0], int(np.prod(x.shape[1:]))), x.shape
 
 
 def flatten_backward(dout, cache):

@@ -96,7 +96,10 @@ def avg_pool2d_backward(dout, cache):
 
 def flatten_forward(x):
     N = x.shape[0]
-    return x.reshape(N, -1).copy(), x.shape
+    D = 1
+    for side in x.shape[1:]:
+        D *= side
+    return x.reshape(N, D).copy(), x.shape
 
 
 def flatten_backward(dout, cache):

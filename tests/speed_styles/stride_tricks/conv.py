@@ -5,6 +5,8 @@ is the "full" correlation of the stride-dilated, padded upstream gradient with t
 as_strided + tensordot again); max pooling scatters its gradient with np.bincount. A student-style
 implementation kept to check that the performance limits accept it (tests/test_speed_styles.py).
 """
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -88,7 +90,7 @@ def avg_pool2d_backward(dout, cache):
 
 
 def flatten_forward(x):
-    return x.reshape(len(x), -1).copy(), x.shape
+    return x.reshape(len(x), math.prod(x.shape[1:])).copy(), x.shape
 
 
 def flatten_backward(dout, cache):
