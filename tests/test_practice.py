@@ -175,11 +175,12 @@ def test_pick_hint_check_submit_review_and_stats(home, monkeypatch):
 
 
 def test_a_mock_interview_runs_under_one_countdown_and_reports(home, monkeypatch):
-    begun = practise("mock", "--count", "3", "--minutes", "30", "--seed", "1")
+    begun = practise("mock", "--count", "3", "--minutes", "30", "--seed", "1", "--workspace", "interview")
     assert "mock interview: 3 exercises, 30:00 in all" in begun and "1 of 3:" in begun
+    assert "write it in interview/" in begun and not (home / "practice").exists()
     given = practise("give-up")
     assert "mock interview: 2 of 3" in given and "your code" not in given  # no solution in the middle of it
-    assert "write it in practice/" in given  # the next one's file as the candidate types it, not an absolute path
+    assert "write it in interview/" in given  # the same workspace, shown as the candidate types it
     assert "hint 1 of" in practise("hint")
     at(monkeypatch, 31 / (24 * 60))  # past the countdown
     report = practise("status")
