@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dlgrade.registry import load_topic
-from dlgrade.core import Previous, Ref
+from dlgrade.core import Previous, Ref, Rng
 from dlgrade.execution.inprocess import InProcessExecutor
 from dlgrade.execution import inprocess as executor_module
 from dlgrade.execution import wire
@@ -342,3 +342,28 @@ def test_previous_in_a_chains_first_call_is_an_error_not_a_crash(Executor, submi
         after = executor.call("toy", "fails_on_negative", (1.0,))
     assert result.status == "error" and "no previous call" in result.message
     assert after.ok
+
+
+@pytest.mark.parametrize("Executor", EXECUTORS)
+def test_seeding_the_global_generator_is_seen_on_every_call(Executor, tmp_path):
+    """A function given an rng that calls np.random.seed(1234) is seen each time, though after its first call
+    the global state is already what that seed makes; the caller's own global state is left as it was."""
+    folder = write_module(tmp_path / "sub", "toy", """
+        import numpy as np
+
+        def reseeds(x, rng):
+            np.random.seed(1234)
+            return x + rng.random()
+
+        def draws_from_rng_only(x, rng):
+            return x + rng.random()
+        """, base=None)
+    np.random.seed(7)
+    before = np.random.get_state()
+    with Executor(folder) as executor:
+        calls = [executor.call("toy", "reseeds", (np.zeros(2), Rng(seed))) for seed in (1, 2, 3)]
+        clean = executor.call("toy", "draws_from_rng_only", (np.zeros(2), Rng(4)))
+    assert [c.status for c in calls] == ["ok"] * 3 and all(c.touched_global_rng for c in calls)
+    assert clean.ok and not clean.touched_global_rng
+    after = np.random.get_state()
+    assert after[0] == before[0] and np.array_equal(after[1], before[1]) and after[2:] == before[2:]

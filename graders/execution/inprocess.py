@@ -310,8 +310,11 @@ class InProcessExecutor(Executor):
                                                f"{type(exc).__name__}: {exc}")
         # Refs are the student's own objects (a cache, an optimizer state): theirs to change.
         pristine = tuple(None if isinstance(a, Ref) else snapshot(v) for a, v in zip(args, live))
-        # A function handed a generator must leave np.random's global state alone: watched only then.
-        global_rng = np.random.get_state() if any(type(v) is np.random.Generator for v in live) else None
+        # A function handed a generator must leave np.random's global state alone: watched only then, from a
+        # sentinel state set for the call (and the caller's put back after), so that a function that seeds the
+        # global generator is seen every time, even when an earlier call left the state its seed makes.
+        outer_rng = np.random.get_state() if any(type(v) is np.random.Generator for v in live) else None
+        global_rng = _sentinel_rng_state() if outer_rng is not None else None
         status, message, value = "ok", "", None
         # A sandbox child's own clocks are never used (its grader reads the child's CPU clock): not read there.
         start, cpu_start = time.perf_counter(), 0.0 if self.resident else time.process_time()
@@ -347,7 +350,18 @@ class InProcessExecutor(Executor):
             result.value = encode(value if keep is None else without(value, keep))
             result.mutated = [i for i, (a, b) in enumerate(zip(pristine, live)) if not unchanged(a, b)]
             result.touched_global_rng = global_rng is not None and not _same_rng_state(global_rng, np.random.get_state())
+        if outer_rng is not None:
+            np.random.set_state(outer_rng)
         return result
+
+
+#: The seed of np.random's state during a watched call: no seed a student would write (0, 42, 1234, ...).
+SENTINEL_SEED = 0x9E3779B1
+
+
+def _sentinel_rng_state() -> tuple:
+    np.random.seed(SENTINEL_SEED)
+    return np.random.get_state()
 
 
 def _same_rng_state(a: tuple, b: tuple) -> bool:
