@@ -1,8 +1,8 @@
-"""One fresh grading of solutions/, the stubs, tests/alternatives and tests/mutants (public and hidden checks), and
-what it must show: every verdict, score, message and diagnosis equals the recording in
-tests/golden/verdicts.json; every check passes on solutions/ and on each alternative style; every check of a
-stub is not implemented; each mutant (a buggy copy of the reference, one per mistake a grader names) is
-rejected by the check it targets and named as that mistake. One grading serves them all: it is the suite's
+"""One fresh grading of solutions/, the stubs and tests/alternatives (public and hidden checks) and of
+tests/mutants (public checks), and what it must show: every verdict, score, message and diagnosis equals the
+recording in tests/golden/verdicts.json; every check passes on solutions/ and on each alternative style; every
+check of a stub is not implemented; each mutant (a buggy copy of the reference, one per mistake a grader names)
+is rejected by the check it targets and named as that mistake. One grading serves them all: it is the suite's
 largest piece of work.
 
 A change to the engine that changes what a student is told shows here, check by check. When a change is

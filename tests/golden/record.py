@@ -1,5 +1,6 @@
-"""Record every verdict of every graded topic (public and hidden) on solutions/, the stubs, each mutant and each
-alternative, as plain JSON: ``python -m tests.golden.record OUT.json``. The kit's own test compares a fresh
+"""Record every verdict of every graded topic on solutions/, the stubs and each alternative (public and hidden
+checks) and on each mutant (its public checks: a hidden twin runs the same check on other inputs, and what it
+would add is covered by the others' hidden verdicts), as plain JSON: ``python -m tests.golden.record OUT.json``. The kit's own test compares a fresh
 recording with tests/golden/verdicts.json, so a change to the engine shows at once any verdict it changed."""
 from __future__ import annotations
 
@@ -60,13 +61,12 @@ def _entry(job: tuple) -> tuple[str, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_module(pathlib.Path(tmp), mutant.topic, mutant.source)
         function = mutant.fails.split("::")[1]
-        # Its function's every check, and the public checks of the functions that call it (the only others
-        # whose verdicts it can change: collateral changes), but for long ones (training runs).
+        # Its function's public checks, and those of the functions that call it (the only others whose verdicts
+        # it can change: collateral changes), but for long ones (training runs).
         callers = _callers(mutant.topic, function)
-        only = (lambda check: check.function == function or (check.function in callers and check.visibility ==
-                                                                "public" and check.timeout < LONG_CHECK)) \
+        only = (lambda check: check.function == function or (check.function in callers and check.timeout < LONG_CHECK)) \
             if include_mutant_topics else mutant.fails
-        return f"mutant:{mutant.name}", _plain(grade(folder, mutant.topic, hidden=True, only=only), folder)
+        return f"mutant:{mutant.name}", _plain(grade(folder, mutant.topic, hidden=False, only=only), folder)
 
 
 def record(include_mutant_topics: bool = True, jobs: int | None = None) -> dict:
