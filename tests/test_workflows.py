@@ -1,4 +1,6 @@
-"""The student's and instructor's commands, end to end, in real subprocesses."""
+"""The student's and instructor's commands, end to end: `pytest exercises` and a check's footprint on the disk in
+real subprocesses; what `dlgrade check` and `list` print, write and exit with through `dlgrade.cli.main` in this
+process (tests.support.run_cli), where a process of its own would only add its start-up."""
 import json
 import os
 import subprocess
@@ -7,7 +9,7 @@ import sys
 import pytest
 
 from dlgrade.core import Outcome
-from tests.support import ROOT, SOLUTIONS, grade, write_module
+from tests.support import ROOT, SOLUTIONS, grade, run_cli, write_module
 
 FOUNDATION = ["perceptron", "activations", "losses"]
 
@@ -52,7 +54,7 @@ def test_two_folders_in_one_process_do_not_leak(tmp_path):
 
 def test_check_cli_passes_on_solutions_and_writes_gradescope_json(tmp_path):
     out = tmp_path / "results.json"
-    result = dlgrade("check", *FOUNDATION, "--impl", "solutions", "--json", str(out), "--device", "cpu")
+    result = run_cli("check", *FOUNDATION, "--impl", "solutions", "--json", str(out), "--device", "cpu", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "perceptron_train" in result.stdout and "all checks pass" in result.stdout
     data = json.loads(out.read_text())
@@ -73,7 +75,7 @@ def test_check_cli_reports_failures_with_exit_1(tmp_path):
             return dout * (cache >= 0)
         """)
     out = tmp_path / "results.json"
-    result = dlgrade("check", "activations", "--impl", str(tmp_path), "--json", str(out))
+    result = run_cli("check", "activations", "--impl", str(tmp_path), "--json", str(out), cwd=ROOT)
     assert result.returncode == 1
     assert "relu_grad_one_at_zero" in result.stdout or "gradient at exactly 0" in result.stdout
     failed = [t for t in json.loads(out.read_text())["tests"] if t["status"] == "failed"]
@@ -82,7 +84,7 @@ def test_check_cli_reports_failures_with_exit_1(tmp_path):
 
 
 def test_check_cli_on_stubs_says_not_implemented():
-    result = dlgrade("check", "perceptron")
+    result = run_cli("check", "perceptron", cwd=ROOT)
     assert result.returncode == 3  # nothing failed, every function still a stub
     assert "not implemented yet" in result.stdout and "0 passed, 0 failed, 6 not implemented" in result.stdout
 
@@ -90,13 +92,13 @@ def test_check_cli_on_stubs_says_not_implemented():
 @pytest.mark.parametrize("args", [("check", "no_such_topic"), ("check", "--impl", "/nonexistent"),
                                   ("check", "--device", "tpu"), ("frobnicate",)])
 def test_check_cli_usage_errors_exit_2(args):
-    result = dlgrade(*args)
+    result = run_cli(*args, cwd=ROOT)
     assert result.returncode == 2
     assert "error" in (result.stdout + result.stderr)
 
 
 def test_list_shows_topics_checks_points_difficulty():
-    result = dlgrade("list")
+    result = run_cli("list", cwd=ROOT)
     assert result.returncode == 0
     for word in ("perceptron", "converges_on_separable", "easy", "gan"):
         assert word in result.stdout
@@ -104,8 +106,8 @@ def test_list_shows_topics_checks_points_difficulty():
 
 def test_hidden_checks_run_only_when_asked(tmp_path):
     public, hidden = tmp_path / "public.json", tmp_path / "hidden.json"
-    dlgrade("check", "activations", "--impl", "solutions", "--json", str(public))
-    dlgrade("check", "activations", "--impl", "solutions", "--json", str(hidden), "--hidden")
+    run_cli("check", "activations", "--impl", "solutions", "--json", str(public), cwd=ROOT)
+    run_cli("check", "activations", "--impl", "solutions", "--json", str(hidden), "--hidden", cwd=ROOT)
     public_names = {t["name"] for t in json.loads(public.read_text())["tests"]}
     hidden_tests = [t for t in json.loads(hidden.read_text())["tests"] if t["name"] not in public_names]
     assert hidden_tests and all(t["visibility"] == "after_published" for t in hidden_tests)
@@ -117,7 +119,7 @@ def test_hidden_failures_do_not_reveal_inputs(tmp_path):
             return dout * (cache >= 0)
         """)
     out = tmp_path / "results.json"
-    dlgrade("check", "activations", "--impl", str(tmp_path), "--json", str(out), "--hidden")
+    run_cli("check", "activations", "--impl", str(tmp_path), "--json", str(out), "--hidden", cwd=ROOT)
     hidden = [t for t in json.loads(out.read_text())["tests"] if t["name"].endswith("_hidden")]
     failed = [t for t in hidden if t["status"] == "failed"]
     assert failed
@@ -157,9 +159,9 @@ def test_check_writes_nothing_into_the_working_directory(tmp_path):
     assert sorted(p.relative_to(work) for p in work.rglob("*")) == before
 
 
-def test_check_hidden_accepts_any_string_as_the_seed(tmp_path):
-    result = run(sys.executable, "-m", "dlgrade", "check", "activations", "--impl", "solutions", "--hidden",
-                 env_extra={"DLGRADE_HIDDEN_SEED": "my course, 2026"})
+def test_check_hidden_accepts_any_string_as_the_seed(monkeypatch):
+    monkeypatch.setenv("DLGRADE_HIDDEN_SEED", "my course, 2026")
+    result = run_cli("check", "activations", "--impl", "solutions", "--hidden", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
 
