@@ -258,15 +258,7 @@ class Context:
             if len(candidates) == 1 or candidates[0][0] < 0.1 * candidates[1][0]:
                 return candidates[0][1]
             return None
-        for mistake in mistakes:
-            if mistake.when is None or mistake.raised:
-                continue
-            try:
-                if mistake.when(Observation(self.inputs, value, expected, call)):
-                    return mistake
-            except Exception:  # noqa: BLE001 - a predicate that cannot read this output names nothing
-                continue
-        return None
+        return _first_holding(mistakes, Observation(self.inputs, value, expected, call), raised=False)
 
     def leaves_global_rng(self, *results: CallResult, function: str | None = None) -> None:
         """Fail if any of ``results`` (calls given a numpy Generator) changed np.random's global state."""
@@ -293,16 +285,25 @@ class Context:
                                          call=call), figure)
 
 
+def _first_holding(mistakes, observation: Observation, raised: bool) -> Mistake | None:
+    """The first predicate mistake of ``mistakes`` (those about a raised call, or those about a returned one)
+    whose predicate holds for ``observation``."""
+    for mistake in mistakes:
+        if mistake.when is None or mistake.raised is not raised:
+            continue
+        try:
+            if mistake.when(observation):
+                return mistake
+        except Exception:  # noqa: BLE001 - a predicate that cannot read this observation names nothing
+            continue
+    return None
+
+
 def _raised_mistake(check: Check, error: StudentError) -> Mistake | None:
     """The first of the check's ``raised`` mistakes whose predicate holds for the call that raised."""
-    for mistake in check.mistakes:
-        if mistake.raised and mistake.when is not None and error.call is not None:
-            try:
-                if mistake.when(Observation(error.inputs or {}, None, (), error.call)):
-                    return mistake
-            except Exception:  # noqa: BLE001 - a predicate that cannot read this error names nothing
-                continue
-    return None
+    if error.call is None:
+        return None
+    return _first_holding(check.mistakes, Observation(error.inputs or {}, None, (), error.call), raised=True)
 
 
 def _copies(inputs: dict) -> dict:
